@@ -1,0 +1,168 @@
+"""From a question to the reply a person reads: answer with sources, suggestions, fallback or smalltalk.
+
+:class:`Responder` is the one entry point the console, the CLI and the Telegram handlers share.
+Its replies are plain text plus structure (sources, suggestions), so each front end can format
+them its own way without re-deciding anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge import KnowledgeBase
+from bot.language import LanguageGuesser
+from bot.matcher import Matcher, MatchResult, Thresholds
+from bot.normalize import Normalizer
+from bot.schema import LANGS, Entry, Lang, Source
+
+Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help"]
+
+#: Questions longer than this are cut before matching: a real question is never this long, and a
+#: 100 KB paste must not cost more than a short one.
+MAX_QUESTION_CHARS = 500
+
+_MONTHS: dict[Lang, tuple[str, ...]] = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"),
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+           "Oktober", "November", "Desember"),
+}
+
+_SMALLTALK_RATIO = 85.0
+
+
+def format_date(value: str, lang: Lang) -> str:
+    """'2015-06' → 'June 2015' / 'Juni 2015'; '2007-01-13' → '13 January 2007'."""
+    parts = value.split("-")
+    if len(parts) == 1:
+        return parts[0]
+    month = _MONTHS[lang][int(parts[1]) - 1]
+    return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    id: str
+    title: str
+    publisher: str
+    date: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    entry_id: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Everything a front end needs; ``text`` is exactly what the user reads, sources included."""
+
+    question: str
+    kind: Kind
+    language: Lang
+    text: str
+    entry_id: str | None = None
+    score: float = 0.0
+    sources: list[SourceRef] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def cite(source: Source, lang: Lang, also_label: str) -> str:
+    """One source line: title or description — publisher (author), date. url; then other publications."""
+    line = f"• {source.label} — {source.publisher}"
+    if source.author:
+        line += f" ({source.author})"
+    line += f", {format_date(source.published, lang)}"
+    if source.url:
+        line += f". {source.url}"
+    for other in source.also:
+        when = f", {format_date(other.published, lang)}" if other.published else ""
+        where = f". {other.url}" if other.url else ""
+        line += f"\n  {also_label}: {other.title} — {other.publisher}{when}{where}"
+    return line
+
+
+class Responder:
+    """The whole question-answering pipeline over one knowledge-base version."""
+
+    def __init__(self, kb: KnowledgeBase, default_language: Lang = "en",
+                 thresholds: Thresholds | None = None) -> None:
+        self.kb = kb
+        abbreviations = {**kb.abbreviations["en"], **kb.abbreviations["id"]}
+        stopwords = kb.stopwords["en"] | kb.stopwords["id"]
+        self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords)
+        self._smalltalk = [(talk, self.normalizer.tokens(p)) for talk in kb.smalltalk for p in talk.phrasings]
+        self._smalltalk_texts = [" ".join(tokens) for _, tokens in self._smalltalk]
+        smalltalk_words = frozenset(tok for _, tokens in self._smalltalk for tok in tokens)
+        self.matcher = Matcher(kb, self.normalizer, thresholds, ignorable=smalltalk_words)
+        self.guesser = LanguageGuesser(
+            kb.stopwords, {lang: kb.abbreviations[lang].keys() for lang in LANGS},
+            {lang: [p for e in kb.entries.values() for p in e.questions.get(lang)] for lang in LANGS},
+            default=default_language,
+        )
+
+    def respond(self, question: str, lang: Lang | None = None, hint: str | None = None) -> Reply:
+        """Answer one message. ``lang`` forces the reply language; ``hint`` only breaks ties."""
+        text = question[:MAX_QUESTION_CHARS]
+        language = lang or self.guesser.guess(text, hint)
+        if not text.strip():
+            return Reply(question, "help", language, self.kb.message("help", language))
+        talk = self._smalltalk_reply(text, language)
+        if talk is not None:
+            return Reply(question, "smalltalk", language, talk)
+        result = self.matcher.match(text)
+        return self._compose(question, language, result)
+
+    def entry_reply(self, entry_id: str, lang: Lang, question: str = "") -> Reply:
+        """The answer to one entry, e.g. when a suggestion or a topic button is chosen."""
+        entry = self.kb.entries[entry_id]
+        return self._answer(question or entry.questions.get(lang)[0], lang, entry, 100.0)
+
+    def _smalltalk_reply(self, text: str, lang: Lang) -> str | None:
+        tokens = self.normalizer.tokens(text)
+        if not tokens:
+            return None
+        found = process.extractOne(" ".join(tokens), self._smalltalk_texts, scorer=fuzz.ratio,
+                                   processor=None, score_cutoff=_SMALLTALK_RATIO)
+        if found is not None:
+            return self._smalltalk[found[2]][0].reply.get(lang)
+        if not self.matcher.query_tokens(text) or all(t in self.normalizer.stopwords for t in tokens):
+            # Only greeting words (and filler): a greeting, not a question.
+            for talk, talk_tokens in self._smalltalk:
+                if set(tokens) & set(talk_tokens) - self.normalizer.stopwords:
+                    return talk.reply.get(lang)
+        return None
+
+    def _compose(self, question: str, lang: Lang, result: MatchResult) -> Reply:
+        best = result.best
+        if result.outcome == "answer" and best is not None:
+            return self._answer(question, lang, self.kb.entries[best.entry_id], best.score)
+        if result.outcome == "suggestions" and best is not None:
+            offered = [Suggestion(c.entry_id, self.kb.entries[c.entry_id].questions.get(lang)[0])
+                       for c in self.matcher.suggestions(result)]
+            lines = [self.kb.message("did_you_mean", lang)]
+            lines += [f"{i}. {s.question}" for i, s in enumerate(offered, 1)]
+            return Reply(question, "suggestions", lang, "\n".join(lines), None, best.score,
+                         suggestions=offered)
+        text = f"{self.kb.message('fallback', lang)}\n\n{self.kb.message('referral', lang)}"
+        return Reply(question, "fallback", lang, text, None, best.score if best else 0.0)
+
+    def _answer(self, question: str, lang: Lang, entry: Entry, score: float) -> Reply:
+        sources = [self.kb.sources[s] for s in entry.sources]
+        parts = [entry.answer.get(lang)]
+        if entry.quote:
+            by = f" — {entry.quote.by}" if entry.quote.by else ""
+            parts.append(f"“{entry.quote.text}”{by}")
+        also = self.kb.message("also_published", lang)
+        parts.append(self.kb.message("sources_heading", lang) + "\n"
+                     + "\n".join(cite(s, lang, also) for s in sources))
+        refs = [SourceRef(s.id, s.label, s.publisher, s.published, s.url) for s in sources]
+        return Reply(question, "answer", lang, "\n\n".join(parts), entry.id, score, sources=refs)

@@ -1,0 +1,106 @@
+"""The command line: ``migrant-bot`` / ``python -m bot`` with ask, chat and validate.
+
+Admin and user mistakes end in one line on stderr and a documented exit status, never a traceback:
+0 fine, 1 ``validate`` found problems, 2 the program could not run (bad config or knowledge base).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.answer import Responder
+from bot.config import ConfigError, Settings, load_settings
+from bot.console import run_console
+from bot.knowledge import check_knowledge, load_knowledge
+from bot.problems import ProblemsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="migrant-bot", description=(
+        "Sourced answers about migrant-worker protection policy in ASEAN. "
+        "With no command: the console chat."))
+    parser.add_argument("--config", type=Path, help="config file (default: $MIGRANT_BOT_CONFIG or ./config.yaml)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = commands.add_parser("ask", help="answer questions given as arguments, or one per line on stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question (JSON Lines)")
+    ask.add_argument("--lang", choices=("en", "id"), help="reply language (default: the question's)")
+    ask.add_argument("question", nargs="*", help="questions; none: read standard input")
+
+    chat = commands.add_parser("chat", help="an interactive console conversation")
+    chat.add_argument("--lang", choices=("en", "id"), help="reply language (default: each message's)")
+
+    validate = commands.add_parser("validate", help="check a knowledge base; problems as file:line: message")
+    validate.add_argument("directory", nargs="?", type=Path, help="knowledge directory (default: configured)")
+    return parser
+
+
+def _responder(settings: Settings) -> Responder:
+    return Responder(load_knowledge(settings.knowledge_dir), default_language=settings.default_language)
+
+
+def _questions(args: argparse.Namespace) -> Iterable[str]:
+    if args.question:
+        return list(args.question)
+    return (line.rstrip("\r\n") for line in sys.stdin)
+
+
+def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    responder = _responder(settings)
+    for question in _questions(args):
+        reply = responder.respond(question, lang=args.lang)
+        if args.json:
+            print(json.dumps(reply.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(reply.text + "\n", flush=True)
+    return 0
+
+
+def _chat(settings: Settings, lang: str | None) -> int:
+    responder = _responder(settings)
+    run_console(responder, input, print, lang)  # type: ignore[arg-type]
+    return 0
+
+
+def _validate(settings: Settings, directory: Path | None) -> int:
+    target = directory or settings.knowledge_dir
+    kb, problems = check_knowledge(target)
+    for problem in problems:
+        print(problem)
+    if kb is None:
+        print(f"{len(problems)} problem(s) in {target}", file=sys.stderr)
+        return 1
+    phrasings = sum(len(e.questions.en) + len(e.questions.id) for e in kb.entries.values())
+    print(f"ok: {len(kb.entries)} entries, {phrasings} phrasings, {len(kb.sources)} sources "
+          f"(version {kb.version})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        if args.command == "validate":
+            return _validate(settings, args.directory)
+        if args.command == "ask":
+            return _ask(settings, args)
+        if args.command is None:
+            print("No Telegram token configured: starting the console chat.", file=sys.stderr)
+        return _chat(settings, getattr(args, "lang", None))
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    except ProblemsError as exc:
+        more = len(exc.problems) - 1
+        suffix = f" (and {more} more problem(s); run 'migrant-bot validate')" if more else ""
+        print(f"knowledge error: {exc}{suffix}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0

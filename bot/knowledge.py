@@ -1,0 +1,209 @@
+"""Loading and validating the knowledge base: every ``*.yaml`` file in one directory, merged.
+
+Files are checked one by one against :mod:`bot.schema`, then as a set (duplicate ids, unknown
+source/topic/related ids, required messages). Every problem carries its file and line. A set with
+problems is never half-used: :func:`load_knowledge` raises, and the caller keeps what it had.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.problems import Problem, ProblemsError
+from bot.schema import LANGS, Entry, KnowledgeFile, Lang, Localized, Smalltalk, Source, Topic
+from bot.yamlfile import LocatedData, PathKey, load_yaml
+
+#: Texts the core itself needs; the knowledge base must define each in both languages.
+REQUIRED_MESSAGES = ("help", "fallback", "referral", "did_you_mean", "sources_heading", "also_published")
+
+#: Telegram refuses messages longer than this; an answer plus its sources must fit.
+MAX_ANSWER_CHARS = 3500
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """The merged, validated knowledge base. Immutable, so it can be swapped atomically."""
+
+    sources: dict[str, Source]
+    topics: dict[str, Topic]
+    entries: dict[str, Entry]
+    abbreviations: dict[Lang, dict[str, str]]
+    synonyms: list[list[str]]
+    stopwords: dict[Lang, frozenset[str]]
+    smalltalk: list[Smalltalk]
+    messages: dict[str, Localized]
+    version: str
+    files: tuple[Path, ...] = field(default=())
+
+    def message(self, name: str, lang: Lang) -> str:
+        return self.messages[name].get(lang)
+
+
+@dataclass
+class _Origin:
+    """Where each id was defined, so set-level problems can name a line too."""
+
+    lines: dict[tuple[str, str], tuple[Path, int]] = field(default_factory=dict)
+
+    def at(self, kind: str, ident: str) -> tuple[Path, int]:
+        return self.lines[(kind, ident)]
+
+
+def _format_loc(loc: Iterable[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _schema_problems(located: LocatedData, error: ValidationError) -> list[Problem]:
+    problems = []
+    for err in error.errors(include_url=False):
+        loc: PathKey = tuple(err["loc"])
+        message = str(err["msg"])
+        if err["type"] == "extra_forbidden":
+            message = f"unknown key '{loc[-1]}'"
+        elif err["type"] == "missing":
+            message = f"missing required field '{loc[-1]}'"
+        elif err["type"] == "string_type" and isinstance(err.get("input"), bool):
+            message += " (YAML reads a bare yes/no/on/off/true/false as true or false: put it in quotes)"
+        elif err["type"] == "string_pattern_mismatch":
+            message = f"'{err.get('input')}' is not a valid id (lower-case letters, digits and '-')"
+        problems.append(Problem(located.path, located.line_of(loc), f"{_format_loc(loc)}: {message}"))
+    return problems
+
+
+def parse_file(path: Path) -> tuple[KnowledgeFile | None, LocatedData | None, list[Problem]]:
+    """Parse and schema-check one file."""
+    located, problems = load_yaml(path)
+    if located is None:
+        return None, None, problems
+    data = located.data if located.data is not None else {}
+    if not isinstance(data, dict):
+        return None, located, [*problems, Problem(path, 1, "the file must be a mapping of sections")]
+    try:
+        return KnowledgeFile.model_validate(data), located, problems
+    except ValidationError as exc:
+        return None, located, [*problems, *_schema_problems(located, exc)]
+
+
+def knowledge_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load and check a whole directory; the knowledge base is ``None`` when anything is wrong."""
+    if not directory.is_dir():
+        return None, [Problem(directory, 0, "knowledge directory not found")]
+    paths = knowledge_files(directory)
+    if not paths:
+        return None, [Problem(directory, 0, "no *.yaml files in the knowledge directory")]
+    problems: list[Problem] = []
+    parsed: list[tuple[KnowledgeFile, LocatedData]] = []
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            pass  # load_yaml reports the unreadable file
+        kfile, located, file_problems = parse_file(path)
+        problems.extend(file_problems)
+        if kfile is not None and located is not None:
+            parsed.append((kfile, located))
+    complete = len(parsed) == len(paths)
+    kb, set_problems = _merge(parsed, tuple(paths), digest.hexdigest()[:12], complete)
+    problems.extend(set_problems)
+    return (kb if not problems else None), sorted(problems)
+
+
+def load_knowledge(directory: Path) -> KnowledgeBase:
+    """The knowledge base in ``directory``, or :class:`ProblemsError` listing every problem."""
+    kb, problems = check_knowledge(directory)
+    if kb is None:
+        raise ProblemsError(problems)
+    return kb
+
+
+def _merge(parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, ...],
+           version: str, complete: bool) -> tuple[KnowledgeBase, list[Problem]]:
+    """Merge parsed files; cross-references are checked only when every file parsed (``complete``),
+    since a file that failed could hold the missing definitions."""
+    problems: list[Problem] = []
+    origin = _Origin()
+    sources: dict[str, Source] = {}
+    topics: dict[str, Topic] = {}
+    entries: dict[str, Entry] = {}
+    abbreviations: dict[Lang, dict[str, str]] = {"en": {}, "id": {}}
+    synonyms: list[list[str]] = []
+    stopwords: dict[Lang, set[str]] = {"en": set(), "id": set()}
+    smalltalk: list[Smalltalk] = []
+    messages: dict[str, Localized] = {}
+
+    def claim(kind: str, ident: str, located: LocatedData, loc: PathKey) -> bool:
+        line = located.line_of(loc)
+        if (kind, ident) in origin.lines:
+            first_path, first_line = origin.at(kind, ident)
+            problems.append(Problem(located.path, line,
+                                    f"duplicate {kind} id '{ident}' (first defined at {first_path}:{first_line})"))
+            return False
+        origin.lines[(kind, ident)] = (located.path, line)
+        return True
+
+    for kfile, located in parsed:
+        for i, source in enumerate(kfile.sources):
+            if claim("source", source.id, located, ("sources", i)):
+                sources[source.id] = source
+        for i, topic in enumerate(kfile.topics):
+            if claim("topic", topic.id, located, ("topics", i)):
+                topics[topic.id] = topic
+        for i, entry in enumerate(kfile.entries):
+            if claim("entry", entry.id, located, ("entries", i)):
+                entries[entry.id] = entry
+        for i, talk in enumerate(kfile.smalltalk):
+            if claim("smalltalk", talk.id, located, ("smalltalk", i)):
+                smalltalk.append(talk)
+        for name, text in kfile.messages.items():
+            if claim("message", name, located, ("messages", name)):
+                messages[name] = text
+        for lang in LANGS:
+            for short, full in getattr(kfile.abbreviations, lang).items():
+                abbreviations[lang][short.casefold()] = full
+            stopwords[lang].update(w.casefold() for w in getattr(kfile.stopwords, lang))
+        synonyms.extend(kfile.synonyms)
+
+    for entry in entries.values() if complete else ():
+        path, line = origin.at("entry", entry.id)
+        for source_id in entry.sources:
+            if source_id not in sources:
+                problems.append(Problem(path, line, f"entry '{entry.id}': unknown source id '{source_id}'"))
+        if entry.quote and entry.quote.source not in entry.sources:
+            problems.append(Problem(path, line, f"entry '{entry.id}': quote.source '{entry.quote.source}' "
+                                                "is not one of the entry's sources"))
+        if entry.topic not in topics:
+            problems.append(Problem(path, line, f"entry '{entry.id}': unknown topic '{entry.topic}'"))
+        for other in entry.related:
+            if other not in entries:
+                problems.append(Problem(path, line, f"entry '{entry.id}': unknown related entry '{other}'"))
+        for lang in LANGS:
+            if len(entry.answer.get(lang)) > MAX_ANSWER_CHARS:
+                problems.append(Problem(path, line, f"entry '{entry.id}': answer.{lang} is longer than "
+                                                    f"{MAX_ANSWER_CHARS} characters"))
+    for name in REQUIRED_MESSAGES if complete else ():
+        if name not in messages:
+            where = paths[0].parent if paths else Path(".")
+            problems.append(Problem(where, 0, f"message '{name}' is not defined in any file"))
+    if not entries and complete:
+        problems.append(Problem(paths[0].parent, 0, "the knowledge base has no entries"))
+
+    kb = KnowledgeBase(
+        sources=sources, topics=topics, entries=entries, abbreviations=abbreviations,
+        synonyms=synonyms, stopwords={lang: frozenset(words) for lang, words in stopwords.items()},
+        smalltalk=smalltalk, messages=messages, version=version, files=paths,
+    )
+    return kb, problems
