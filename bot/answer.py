@@ -98,7 +98,9 @@ class Responder:
         self.kb = kb
         abbreviations = {**kb.abbreviations["en"], **kb.abbreviations["id"]}
         stopwords = kb.stopwords["en"] | kb.stopwords["id"]
-        self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords)
+        vocabulary = [p for e in kb.entries.values() for p in [*e.questions.en, *e.questions.id]]
+        vocabulary += [p for talk in kb.smalltalk for p in talk.phrasings]
+        self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, vocabulary)
         self._smalltalk = [(talk, self.normalizer.tokens(p)) for talk in kb.smalltalk for p in talk.phrasings]
         self._smalltalk_texts = [" ".join(tokens) for _, tokens in self._smalltalk]
         smalltalk_words = frozenset(tok for _, tokens in self._smalltalk for tok in tokens)

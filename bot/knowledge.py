@@ -35,6 +35,7 @@ class KnowledgeBase:
     abbreviations: dict[Lang, dict[str, str]]
     synonyms: list[list[str]]
     stopwords: dict[Lang, frozenset[str]]
+    question_words: frozenset[str]
     smalltalk: list[Smalltalk]
     messages: dict[str, Localized]
     version: str
@@ -142,6 +143,7 @@ def _merge(parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, .
     abbreviations: dict[Lang, dict[str, str]] = {"en": {}, "id": {}}
     synonyms: list[list[str]] = []
     stopwords: dict[Lang, set[str]] = {"en": set(), "id": set()}
+    question_words: set[str] = set()
     smalltalk: list[Smalltalk] = []
     messages: dict[str, Localized] = {}
 
@@ -176,6 +178,7 @@ def _merge(parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, .
                 abbreviations[lang][short.casefold()] = full
             stopwords[lang].update(w.casefold() for w in getattr(kfile.stopwords, lang))
         synonyms.extend(kfile.synonyms)
+        question_words.update(w.casefold() for w in kfile.question_words)
 
     for entry in entries.values() if complete else ():
         path, line = origin.at("entry", entry.id)
@@ -204,6 +207,7 @@ def _merge(parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, .
     kb = KnowledgeBase(
         sources=sources, topics=topics, entries=entries, abbreviations=abbreviations,
         synonyms=synonyms, stopwords={lang: frozenset(words) for lang, words in stopwords.items()},
+        question_words=frozenset(question_words),
         smalltalk=smalltalk, messages=messages, version=version, files=paths,
     )
     return kb, problems

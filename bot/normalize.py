@@ -2,8 +2,8 @@
 
 Workers type on phones: mixed case, missing accents, chat abbreviations ("yg", "gk", "tki"),
 reduplication written "anak2", British or American spelling. The pipeline is
-fold (Unicode, case, punctuation) → words → abbreviations → synonyms → de-duplication; all word
-lists come from the knowledge base, so admins extend them without touching code.
+fold (Unicode, case, punctuation) → words → spelling → abbreviations → synonyms → de-duplication;
+all word lists come from the knowledge base, so admins extend them without touching code.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+
+from rapidfuzz import fuzz, process
 
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
 _REDUPLICATION = re.compile(r"\b([^\W\d_]{2,})2\b")  # Indonesian chat: "anak2" = "anak-anak"
@@ -30,11 +32,21 @@ def words(text: str) -> list[str]:
     return fold(text).split()
 
 
+def typo_cutoff(word: str) -> float | None:
+    """How similar (rapidfuzz ratio) a misspelling must be to a known word; ``None``: no guessing.
+
+    Words under four letters and numbers are too easy to confuse ("ILO"/"IOM", "2015"/"2017").
+    """
+    if len(word) < 4 or any(ch.isdigit() for ch in word):
+        return None
+    return 85.0 if len(word) < 6 else 80.0
+
+
 class Normalizer:
     """Turns text into canonical content tokens; callable as a rapidfuzz ``processor``."""
 
     def __init__(self, abbreviations: Mapping[str, str], synonyms: Iterable[Iterable[str]],
-                 stopwords: Iterable[str]) -> None:
+                 stopwords: Iterable[str], vocabulary: Iterable[str] = ()) -> None:
         self._abbreviations = {fold(short): tuple(words(full)) for short, full in abbreviations.items()}
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for group in synonyms:
@@ -46,12 +58,35 @@ class Normalizer:
                 self._phrases.setdefault(variant, canonical)
         self._longest = max((len(p) for p in self._phrases), default=1)
         self.stopwords = frozenset(fold(w) for w in stopwords)
+        # Stopwords are no spelling targets: "hits" must stay an unknown word, not become "his".
+        known = {w for text in vocabulary for w in words(text)} | set(self._abbreviations)
+        known |= {w for phrase in self._phrases for w in phrase}
+        known -= self.stopwords
+        self._known = sorted(known)
+        self._known_set = frozenset(known)
+        self._spelling: dict[str, str] = {}
+
+    def spell(self, word: str) -> str:
+        """The known word closest to ``word`` (rapidfuzz ``ratio``), or ``word`` itself."""
+        if word in self._known_set or word in self.stopwords:
+            return word
+        cached = self._spelling.get(word)
+        if cached is not None:
+            return cached
+        cutoff = typo_cutoff(word)
+        found = None
+        if cutoff is not None:
+            found = process.extractOne(word, self._known, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff)
+        result = str(found[0]) if found else word
+        if len(self._spelling) < 100_000:
+            self._spelling[word] = result
+        return result
 
     def tokens(self, text: str) -> list[str]:
         """All tokens, abbreviations expanded and synonyms made canonical (stopwords kept)."""
         expanded: list[str] = []
         for word in words(text):
-            expanded.extend(self._abbreviations.get(word, (word,)))
+            expanded.extend(self._abbreviations.get(word) or (self.spell(word),))
         canonical: list[str] = []
         i = 0
         while i < len(expanded):

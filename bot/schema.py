@@ -148,5 +148,6 @@ class KnowledgeFile(Strict):
     abbreviations: Abbreviations = Abbreviations()
     synonyms: list[list[Text]] = []
     stopwords: Stopwords = Stopwords()
+    question_words: list[Text] = []
     smalltalk: list[Smalltalk] = []
     messages: dict[MessageName, Localized] = {}
