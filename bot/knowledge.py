@@ -36,6 +36,7 @@ class KnowledgeBase:
     synonyms: list[list[str]]
     stopwords: dict[Lang, frozenset[str]]
     question_words: frozenset[str]
+    present_words: frozenset[str]
     smalltalk: list[Smalltalk]
     messages: dict[str, Localized]
     version: str
@@ -144,6 +145,7 @@ def _merge(parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, .
     synonyms: list[list[str]] = []
     stopwords: dict[Lang, set[str]] = {"en": set(), "id": set()}
     question_words: set[str] = set()
+    present_words: set[str] = set()
     smalltalk: list[Smalltalk] = []
     messages: dict[str, Localized] = {}
 
@@ -179,6 +181,7 @@ def _merge(parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, .
             stopwords[lang].update(w.casefold() for w in getattr(kfile.stopwords, lang))
         synonyms.extend(kfile.synonyms)
         question_words.update(w.casefold() for w in kfile.question_words)
+        present_words.update(w.casefold() for w in kfile.present_words)
 
     for entry in entries.values() if complete else ():
         path, line = origin.at("entry", entry.id)
@@ -207,7 +210,7 @@ def _merge(parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, .
     kb = KnowledgeBase(
         sources=sources, topics=topics, entries=entries, abbreviations=abbreviations,
         synonyms=synonyms, stopwords={lang: frozenset(words) for lang, words in stopwords.items()},
-        question_words=frozenset(question_words),
+        question_words=frozenset(question_words), present_words=frozenset(present_words),
         smalltalk=smalltalk, messages=messages, version=version, files=paths,
     )
     return kb, problems

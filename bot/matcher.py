@@ -95,6 +95,7 @@ class Matcher:
             if word in self._idf:
                 self._idf[word] = max(self._idf[word], rarest)
         self._ignorable = frozenset(t for t in ignorable if t not in postings)
+        self._present = kb.present_words
 
     def _canonical(self, token: str) -> str | None:
         """``token`` if some phrasing uses it, else ``None`` (a word the knowledge base does not know)."""
@@ -129,15 +130,20 @@ class Matcher:
             score = 100 * (0.55 * recall + 0.25 * precision) + 0.20 * similarity
             candidates.append(Candidate(entry_id, round(score, 1), phrasings[index].text))
         candidates.sort(key=lambda c: (-c.score, c.entry_id))
-        return MatchResult(self._decide(candidates, unknown_share), tuple(candidates[:10]), unknown_share)
+        asks_present = not self._present.isdisjoint(every)
+        outcome = self._decide(candidates, unknown_share, asks_present)
+        return MatchResult(outcome, tuple(candidates[:10]), unknown_share)
 
-    def _decide(self, candidates: list[Candidate], unknown_share: float) -> Outcome:
+    def _decide(self, candidates: list[Candidate], unknown_share: float, asks_present: bool) -> Outcome:
+        """The threshold ladder. A question about "now" never gets a confident answer: every
+        source is dated, and "who is the minister now" must not be answered with 2015's minister."""
         t = self.thresholds
         if not candidates or candidates[0].score < t.suggest:
             return "fallback"
         top = candidates[0].score
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        if top >= t.answer and top - runner_up >= t.margin and unknown_share <= t.max_unknown:
+        if (top >= t.answer and top - runner_up >= t.margin and unknown_share <= t.max_unknown
+                and not asks_present):
             return "answer"
         return "suggestions"
 

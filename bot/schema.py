@@ -149,5 +149,6 @@ class KnowledgeFile(Strict):
     synonyms: list[list[Text]] = []
     stopwords: Stopwords = Stopwords()
     question_words: list[Text] = []
+    present_words: list[Text] = []
     smalltalk: list[Smalltalk] = []
     messages: dict[MessageName, Localized] = {}
