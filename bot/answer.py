@@ -25,10 +25,34 @@ Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help"]
 MAX_QUESTION_CHARS = 500
 
 _MONTHS: dict[Lang, tuple[str, ...]] = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-           "Oktober", "November", "Desember"),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "id": (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
 }
 
 _SMALLTALK_RATIO = 85.0
@@ -93,8 +117,7 @@ def cite(source: Source, lang: Lang, also_label: str) -> str:
 class Responder:
     """The whole question-answering pipeline over one knowledge-base version."""
 
-    def __init__(self, kb: KnowledgeBase, default_language: Lang = "en",
-                 thresholds: Thresholds | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, default_language: Lang = "en", thresholds: Thresholds | None = None) -> None:
         self.kb = kb
         abbreviations = {**kb.abbreviations["en"], **kb.abbreviations["id"]}
         stopwords = kb.stopwords["en"] | kb.stopwords["id"]
@@ -106,7 +129,8 @@ class Responder:
         smalltalk_words = frozenset(tok for _, tokens in self._smalltalk for tok in tokens)
         self.matcher = Matcher(kb, self.normalizer, thresholds, ignorable=smalltalk_words)
         self.guesser = LanguageGuesser(
-            kb.stopwords, {lang: kb.abbreviations[lang].keys() for lang in LANGS},
+            kb.stopwords,
+            {lang: kb.abbreviations[lang].keys() for lang in LANGS},
             {lang: [p for e in kb.entries.values() for p in e.questions.get(lang)] for lang in LANGS},
             default=default_language,
         )
@@ -132,8 +156,9 @@ class Responder:
         tokens = self.normalizer.tokens(text)
         if not tokens:
             return None
-        found = process.extractOne(" ".join(tokens), self._smalltalk_texts, scorer=fuzz.ratio,
-                                   processor=None, score_cutoff=_SMALLTALK_RATIO)
+        found = process.extractOne(
+            " ".join(tokens), self._smalltalk_texts, scorer=fuzz.ratio, processor=None, score_cutoff=_SMALLTALK_RATIO
+        )
         if found is not None:
             return self._smalltalk[found[2]][0].reply.get(lang)
         if not self.matcher.query_tokens(text) or all(t in self.normalizer.stopwords for t in tokens):
@@ -148,12 +173,13 @@ class Responder:
         if result.outcome == "answer" and best is not None:
             return self._answer(question, lang, self.kb.entries[best.entry_id], best.score)
         if result.outcome == "suggestions" and best is not None:
-            offered = [Suggestion(c.entry_id, self.kb.entries[c.entry_id].questions.get(lang)[0])
-                       for c in self.matcher.suggestions(result)]
+            offered = [
+                Suggestion(c.entry_id, self.kb.entries[c.entry_id].questions.get(lang)[0])
+                for c in self.matcher.suggestions(result)
+            ]
             lines = [self.kb.message("did_you_mean", lang)]
             lines += [f"{i}. {s.question}" for i, s in enumerate(offered, 1)]
-            return Reply(question, "suggestions", lang, "\n".join(lines), None, best.score,
-                         suggestions=offered)
+            return Reply(question, "suggestions", lang, "\n".join(lines), None, best.score, suggestions=offered)
         text = f"{self.kb.message('fallback', lang)}\n\n{self.kb.message('referral', lang)}"
         return Reply(question, "fallback", lang, text, None, best.score if best else 0.0)
 
@@ -164,7 +190,6 @@ class Responder:
             by = f" — {entry.quote.by}" if entry.quote.by else ""
             parts.append(f"“{entry.quote.text}”{by}")
         also = self.kb.message("also_published", lang)
-        parts.append(self.kb.message("sources_heading", lang) + "\n"
-                     + "\n".join(cite(s, lang, also) for s in sources))
+        parts.append(self.kb.message("sources_heading", lang) + "\n" + "\n".join(cite(s, lang, also) for s in sources))
         refs = [SourceRef(s.id, s.label, s.publisher, s.published, s.url) for s in sources]
         return Reply(question, "answer", lang, "\n\n".join(parts), entry.id, score, sources=refs)

@@ -20,9 +20,12 @@ from bot.problems import ProblemsError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="migrant-bot", description=(
-        "Sourced answers about migrant-worker protection policy in ASEAN. "
-        "With no command: the console chat."))
+    parser = argparse.ArgumentParser(
+        prog="migrant-bot",
+        description=(
+            "Sourced answers about migrant-worker protection policy in ASEAN. With no command: the console chat."
+        ),
+    )
     parser.add_argument("--config", type=Path, help="config file (default: $MIGRANT_BOT_CONFIG or ./config.yaml)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -75,8 +78,7 @@ def _validate(settings: Settings, directory: Path | None) -> int:
         print(f"{len(problems)} problem(s) in {target}", file=sys.stderr)
         return 1
     phrasings = sum(len(e.questions.en) + len(e.questions.id) for e in kb.entries.values())
-    print(f"ok: {len(kb.entries)} entries, {phrasings} phrasings, {len(kb.sources)} sources "
-          f"(version {kb.version})")
+    print(f"ok: {len(kb.entries)} entries, {phrasings} phrasings, {len(kb.sources)} sources (version {kb.version})")
     return 0
 
 

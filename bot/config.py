@@ -41,6 +41,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     if path is None and Path("config.yaml").is_file():
         path = Path("config.yaml")
     values: dict[str, object] = {}
+    located = None
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"{path}: config file not found")
@@ -61,6 +62,6 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         key = ".".join(str(p) for p in err["loc"])
-        where = f"{path}:{located.line_of(tuple(err['loc']))}" if path is not None else "environment"
+        where = f"{path}:{located.line_of(tuple(err['loc']))}" if located is not None else "environment"
         message = "unknown key" if err["type"] == "extra_forbidden" else str(err["msg"])
         raise ConfigError(f"{where}: {key}: {message}") from None

@@ -36,8 +36,9 @@ def sources_text(responder: Responder, lang: Lang) -> str:
     return kb.message("sources_heading", lang) + "\n" + "\n".join(cite(s, lang, also) for s in ordered)
 
 
-def run_console(responder: Responder, read: Callable[[str], str], write: Callable[[str], None],
-                lang: Lang | None = None) -> None:
+def run_console(
+    responder: Responder, read: Callable[[str], str], write: Callable[[str], None], lang: Lang | None = None
+) -> None:
     """Read questions until /quit or end of input; a number picks from the last numbered list."""
     chosen: Lang | None = lang
     numbered: list[str] = []

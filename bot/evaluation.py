@@ -56,8 +56,10 @@ class Report:
 
     def summary(self) -> str:
         langs = ", ".join(f"{lang} {c}/{n}" for lang, (c, n) in sorted(self.per_language.items()))
-        return (f"in-scope correct {self.correct}/{self.in_scope} ({self.share_correct:.1%}; {langs}), "
-                f"wrong answers {self.wrong} · out-of-scope answered {self.false_answers}/{self.out_of_scope}")
+        return (
+            f"in-scope correct {self.correct}/{self.in_scope} ({self.share_correct:.1%}; {langs}), "
+            f"wrong answers {self.wrong} · out-of-scope answered {self.false_answers}/{self.out_of_scope}"
+        )
 
 
 def load_set(path: Path) -> dict[str, list[dict[str, Any]]]:

@@ -7,6 +7,7 @@ problems is never half-used: :func:`load_knowledge` raises, and the caller keeps
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -110,10 +111,8 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.name.encode() + b"\0")
-        try:
+        with contextlib.suppress(OSError):  # load_yaml reports the unreadable file
             digest.update(path.read_bytes())
-        except OSError:
-            pass  # load_yaml reports the unreadable file
         kfile, located, file_problems = parse_file(path)
         problems.extend(file_problems)
         if kfile is not None and located is not None:
@@ -132,8 +131,9 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     return kb
 
 
-def _merge(parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, ...],
-           version: str, complete: bool) -> tuple[KnowledgeBase, list[Problem]]:
+def _merge(
+    parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, ...], version: str, complete: bool
+) -> tuple[KnowledgeBase, list[Problem]]:
     """Merge parsed files; cross-references are checked only when every file parsed (``complete``),
     since a file that failed could hold the missing definitions."""
     problems: list[Problem] = []
@@ -153,8 +153,11 @@ def _merge(parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, .
         line = located.line_of(loc)
         if (kind, ident) in origin.lines:
             first_path, first_line = origin.at(kind, ident)
-            problems.append(Problem(located.path, line,
-                                    f"duplicate {kind} id '{ident}' (first defined at {first_path}:{first_line})"))
+            problems.append(
+                Problem(
+                    located.path, line, f"duplicate {kind} id '{ident}' (first defined at {first_path}:{first_line})"
+                )
+            )
             return False
         origin.lines[(kind, ident)] = (located.path, line)
         return True
@@ -189,8 +192,13 @@ def _merge(parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, .
             if source_id not in sources:
                 problems.append(Problem(path, line, f"entry '{entry.id}': unknown source id '{source_id}'"))
         if entry.quote and entry.quote.source not in entry.sources:
-            problems.append(Problem(path, line, f"entry '{entry.id}': quote.source '{entry.quote.source}' "
-                                                "is not one of the entry's sources"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"entry '{entry.id}': quote.source '{entry.quote.source}' is not one of the entry's sources",
+                )
+            )
         if entry.topic not in topics:
             problems.append(Problem(path, line, f"entry '{entry.id}': unknown topic '{entry.topic}'"))
         for other in entry.related:
@@ -198,8 +206,11 @@ def _merge(parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, .
                 problems.append(Problem(path, line, f"entry '{entry.id}': unknown related entry '{other}'"))
         for lang in LANGS:
             if len(entry.answer.get(lang)) > MAX_ANSWER_CHARS:
-                problems.append(Problem(path, line, f"entry '{entry.id}': answer.{lang} is longer than "
-                                                    f"{MAX_ANSWER_CHARS} characters"))
+                problems.append(
+                    Problem(
+                        path, line, f"entry '{entry.id}': answer.{lang} is longer than {MAX_ANSWER_CHARS} characters"
+                    )
+                )
     for name in REQUIRED_MESSAGES if complete else ():
         if name not in messages:
             where = paths[0].parent if paths else Path(".")
@@ -208,9 +219,17 @@ def _merge(parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, .
         problems.append(Problem(paths[0].parent, 0, "the knowledge base has no entries"))
 
     kb = KnowledgeBase(
-        sources=sources, topics=topics, entries=entries, abbreviations=abbreviations,
-        synonyms=synonyms, stopwords={lang: frozenset(words) for lang, words in stopwords.items()},
-        question_words=frozenset(question_words), present_words=frozenset(present_words),
-        smalltalk=smalltalk, messages=messages, version=version, files=paths,
+        sources=sources,
+        topics=topics,
+        entries=entries,
+        abbreviations=abbreviations,
+        synonyms=synonyms,
+        stopwords={lang: frozenset(words) for lang, words in stopwords.items()},
+        question_words=frozenset(question_words),
+        present_words=frozenset(present_words),
+        smalltalk=smalltalk,
+        messages=messages,
+        version=version,
+        files=paths,
     )
     return kb, problems

@@ -16,8 +16,13 @@ from bot.schema import LANGS, Lang
 class LanguageGuesser:
     """Scores a message's words against per-language word lists; ties go to the hint, then the default."""
 
-    def __init__(self, stopwords: Mapping[Lang, Iterable[str]], abbreviations: Mapping[Lang, Iterable[str]],
-                 phrasings: Mapping[Lang, Iterable[str]], default: Lang = "en") -> None:
+    def __init__(
+        self,
+        stopwords: Mapping[Lang, Iterable[str]],
+        abbreviations: Mapping[Lang, Iterable[str]],
+        phrasings: Mapping[Lang, Iterable[str]],
+        default: Lang = "en",
+    ) -> None:
         self._strong: dict[Lang, frozenset[str]] = {
             lang: frozenset(w for text in [*stopwords[lang], *abbreviations[lang]] for w in words(text))
             for lang in LANGS
@@ -32,8 +37,7 @@ class LanguageGuesser:
     def scores(self, text: str) -> dict[Lang, float]:
         tokens = words(text)
         return {
-            lang: sum(2.0 if tok in self._strong[lang] else 1.0 if tok in self._weak[lang] else 0.0
-                      for tok in tokens)
+            lang: sum(2.0 if tok in self._strong[lang] else 1.0 if tok in self._weak[lang] else 0.0 for tok in tokens)
             for lang in LANGS
         }
 

@@ -70,8 +70,13 @@ class _Phrasing:
 class Matcher:
     """An index over every phrasing of every entry, built once per knowledge-base version."""
 
-    def __init__(self, kb: KnowledgeBase, normalizer: Normalizer, thresholds: Thresholds | None = None,
-                 ignorable: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        normalizer: Normalizer,
+        thresholds: Thresholds | None = None,
+        ignorable: frozenset[str] = frozenset(),
+    ) -> None:
         self.normalizer = normalizer
         self.thresholds = thresholds or Thresholds()
         self._phrasings: dict[str, list[_Phrasing]] = defaultdict(list)
@@ -123,16 +128,20 @@ class Matcher:
             vocab = self._entry_tokens[entry_id]
             phrasings = self._phrasings[entry_id]
             recall = sum(w for m, w in zip(mapped, weights, strict=True) if m in vocab) / total
-            precision = max(sum(self._idf[t] for t in p.tokens & known) / (sum(self._idf[t] for t in p.tokens) or 1.0)
-                            for p in phrasings)
-            _, similarity, index = process.extractOne(query_full, [p.full for p in phrasings],
-                                                      scorer=fuzz.token_sort_ratio, processor=None)
+            precision = max(self._covered(p.tokens, known) for p in phrasings)
+            _, similarity, index = process.extractOne(
+                query_full, [p.full for p in phrasings], scorer=fuzz.token_sort_ratio, processor=None
+            )
             score = 100 * (0.55 * recall + 0.25 * precision) + 0.20 * similarity
             candidates.append(Candidate(entry_id, round(score, 1), phrasings[index].text))
         candidates.sort(key=lambda c: (-c.score, c.entry_id))
         asks_present = not self._present.isdisjoint(every)
         outcome = self._decide(candidates, unknown_share, asks_present)
         return MatchResult(outcome, tuple(candidates[:10]), unknown_share)
+
+    def _covered(self, tokens: frozenset[str], known: set[str]) -> float:
+        """The IDF-weighted share of a phrasing's words that the question contains."""
+        return sum(self._idf[t] for t in tokens & known) / (sum(self._idf[t] for t in tokens) or 1.0)
 
     def _decide(self, candidates: list[Candidate], unknown_share: float, asks_present: bool) -> Outcome:
         """The threshold ladder. A question about "now" never gets a confident answer: every
@@ -142,8 +151,7 @@ class Matcher:
             return "fallback"
         top = candidates[0].score
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        if (top >= t.answer and top - runner_up >= t.margin and unknown_share <= t.max_unknown
-                and not asks_present):
+        if top >= t.answer and top - runner_up >= t.margin and unknown_share <= t.max_unknown and not asks_present:
             return "answer"
         return "suggestions"
 

@@ -45,8 +45,13 @@ def typo_cutoff(word: str) -> float | None:
 class Normalizer:
     """Turns text into canonical content tokens; callable as a rapidfuzz ``processor``."""
 
-    def __init__(self, abbreviations: Mapping[str, str], synonyms: Iterable[Iterable[str]],
-                 stopwords: Iterable[str], vocabulary: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        abbreviations: Mapping[str, str],
+        synonyms: Iterable[Iterable[str]],
+        stopwords: Iterable[str],
+        vocabulary: Iterable[str] = (),
+    ) -> None:
         self._abbreviations = {fold(short): tuple(words(full)) for short, full in abbreviations.items()}
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for group in synonyms:
@@ -91,7 +96,7 @@ class Normalizer:
         i = 0
         while i < len(expanded):
             for size in range(min(self._longest, len(expanded) - i), 0, -1):
-                replacement = self._phrases.get(tuple(expanded[i:i + size]))
+                replacement = self._phrases.get(tuple(expanded[i : i + size]))
                 if replacement is not None:
                     canonical.extend(replacement)
                     i += size

@@ -35,8 +35,7 @@ class LocatedData:
         return self.lines.get((), 1)
 
 
-def _walk(node: yaml.Node, loc: PathKey, lines: dict[PathKey, int], problems: list[Problem],
-          path: Path) -> None:
+def _walk(node: yaml.Node, loc: PathKey, lines: dict[PathKey, int], problems: list[Problem], path: Path) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
