@@ -12,9 +12,12 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+import yaml
+
 from bot.answer import Responder
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import run_console
+from bot.evaluation import evaluate, load_set
 from bot.knowledge import check_knowledge, load_knowledge
 from bot.problems import ProblemsError
 
@@ -36,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="an interactive console conversation")
     chat.add_argument("--lang", choices=("en", "id"), help="reply language (default: each message's)")
+
+    evaluate = commands.add_parser("eval", help="measure answer quality on a question set (tests/data/dev.yaml format)")
+    evaluate.add_argument("set", type=Path, help="question set (YAML)")
+    evaluate.add_argument("-v", "--verbose", action="store_true", help="list every miss")
 
     validate = commands.add_parser("validate", help="check a knowledge base; problems as file:line: message")
     validate.add_argument("directory", nargs="?", type=Path, help="knowledge directory (default: configured)")
@@ -82,6 +89,19 @@ def _validate(settings: Settings, directory: Path | None) -> int:
     return 0
 
 
+def _eval(settings: Settings, path: Path, verbose: bool) -> int:
+    try:
+        spec = load_set(path)
+    except (OSError, yaml.YAMLError) as exc:
+        print(f"{path}: cannot read question set: {exc}", file=sys.stderr)
+        return 2
+    report = evaluate(_responder(settings), spec)
+    if verbose:
+        print("\n".join(report.misses))
+    print(report.summary())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
@@ -91,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config)
         if args.command == "validate":
             return _validate(settings, args.directory)
+        if args.command == "eval":
+            return _eval(settings, args.set, args.verbose)
         if args.command == "ask":
             return _ask(settings, args)
         if args.command is None:

@@ -7,10 +7,18 @@ language's stopwords, chat abbreviations, and the words of its own phrasings).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from bot.normalize import words
 from bot.schema import LANGS, Lang
+
+#: Word shapes typical of each language, for words no list knows: Indonesian and Malay particles and
+#: affixes (siapa-kah, bagaimana-kah, ke-pada, dia-nya, di-…-kan), English inflections.
+_SHAPES: dict[Lang, re.Pattern[str]] = {
+    "id": re.compile(r"^\w{3,}(?:kah|lah|nya|kan)$|^(?:meng|peng|mem|pem|ber|ter)\w{3,}$"),
+    "en": re.compile(r"^\w{3,}(?:ing|tion|tions|ness|ment|ed|ly)$"),
+}
 
 
 class LanguageGuesser:
@@ -36,10 +44,16 @@ class LanguageGuesser:
 
     def scores(self, text: str) -> dict[Lang, float]:
         tokens = words(text)
-        return {
-            lang: sum(2.0 if tok in self._strong[lang] else 1.0 if tok in self._weak[lang] else 0.0 for tok in tokens)
-            for lang in LANGS
-        }
+        return {lang: sum(self._evidence(tok, lang) for tok in tokens) for lang in LANGS}
+
+    def _evidence(self, token: str, lang: Lang) -> float:
+        if token in self._strong[lang]:
+            return 2.0
+        if token in self._weak[lang]:
+            return 1.0
+        other: Lang = "en" if lang == "id" else "id"
+        known = token in self._strong[other] or token in self._weak[other]
+        return 0.5 if not known and _SHAPES[lang].match(token) else 0.0
 
     def guess(self, text: str, hint: str | None = None) -> Lang:
         """``hint`` (e.g. Telegram's ``language_code``) only breaks a tie."""

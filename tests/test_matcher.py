@@ -1,0 +1,59 @@
+"""Matching and the threshold ladder (bot.matcher)."""
+
+from bot.answer import Responder
+from bot.matcher import Thresholds
+
+
+def test_a_phrasing_is_answered_by_its_entry(responder: Responder) -> None:
+    """Each entry's first English and Indonesian phrasing retrieve that entry as the answer."""
+    for entry in responder.kb.entries.values():
+        for text in (entry.questions.en[0], entry.questions.id[0]):
+            result = responder.matcher.match(text)
+            assert result.best is not None and result.best.entry_id == entry.id, text
+
+
+def test_typos_and_abbreviations_still_match(responder: Responder) -> None:
+    """Misspellings and chat abbreviations reach the right entry."""
+    assert responder.matcher.match("labour inspecton confrence nusa dua").best.entry_id.startswith("conference")  # type: ignore[union-attr]
+    result = responder.matcher.match("tki yg bermasalah ditangani gmn")
+    assert result.outcome == "answer" and result.best is not None and result.best.entry_id == "joint-handling"
+
+
+def test_unknown_topic_words_block_an_answer(responder: Responder) -> None:
+    """A question about something the sources never mention falls back."""
+    for text in ("What is the exchange rate of the Singapore dollar?", "how do I apply for a job in Taiwan"):
+        assert responder.matcher.match(text).outcome == "fallback", text
+
+
+def test_near_domain_question_is_not_answered(responder: Responder) -> None:
+    """Words the knowledge base knows, asked about something it does not cover, get no answer."""
+    assert responder.matcher.match("how many migrant workers are there in Singapore").outcome != "answer"
+
+
+def test_questions_about_now_are_never_answered(responder: Responder) -> None:
+    """Sources are dated: "now" turns a confident answer into suggestions."""
+    assert responder.matcher.match("who is Hanif Dhakiri").outcome == "answer"
+    assert responder.matcher.match("who is the manpower minister now").outcome == "suggestions"
+
+
+def test_close_candidates_become_suggestions(responder: Responder) -> None:
+    """When two entries are about equally likely, the user is asked, not guessed for."""
+    result = responder.matcher.match("labour inspection conference")
+    assert result.outcome == "suggestions"
+    offered = responder.matcher.suggestions(result)
+    assert 2 <= len(offered) <= Thresholds().max_suggestions
+    assert all(c.entry_id.startswith("conference") or "inspection" in c.entry_id for c in offered)
+
+
+def test_empty_after_normalisation_falls_back(responder: Responder) -> None:
+    """Punctuation alone matches nothing."""
+    result = responder.matcher.match("?!...")
+    assert result.outcome == "fallback" and result.candidates == ()
+
+
+def test_stricter_thresholds_turn_answers_into_suggestions(responder: Responder) -> None:
+    """The ladder is driven by its thresholds: the same match, a higher bar, a different outcome."""
+    from bot.matcher import Matcher
+
+    strict = Matcher(responder.kb, responder.normalizer, Thresholds(answer=101.0))
+    assert strict.match("what is the cebu declaration").outcome == "suggestions"

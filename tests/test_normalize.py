@@ -1,0 +1,64 @@
+"""Text normalisation (bot.normalize)."""
+
+import pytest
+
+from bot.normalize import Normalizer, fold, typo_cutoff
+
+
+@pytest.fixture
+def normalizer() -> Normalizer:
+    return Normalizer(
+        abbreviations={"yg": "yang", "tki": "pekerja migran", "gk": "tidak"},
+        synonyms=[["labor", "labour"], ["kemnaker", "ministry of manpower", "kementerian ketenagakerjaan"]],
+        stopwords=["the", "of", "yang", "his", "is", "what"],
+        vocabulary=["labour inspection conference", "human trafficking", "pekerja migran bermasalah"],
+    )
+
+
+def test_fold_strips_case_accents_and_punctuation() -> None:
+    """Phones type accents and punctuation inconsistently; matching must not care."""
+    assert fold("  Déclaration—CEBU?! ") == "declaration cebu"
+
+
+def test_fold_handles_ordinals_and_reduplication() -> None:
+    """'12th' matches '12', and chat-style 'anak2' matches 'anak'."""
+    assert fold("12th conference, anak2") == "12 conference anak"
+
+
+def test_abbreviations_expand(normalizer: Normalizer) -> None:
+    """Chat abbreviations expand to their full words, multi-word expansions included."""
+    assert normalizer.tokens("tki yg gk") == ["pekerja", "migran", "yang", "tidak"]
+
+
+def test_synonym_phrases_become_canonical(normalizer: Normalizer) -> None:
+    """Spelling variants and multi-word names map onto the group's first form."""
+    assert normalizer.tokens("the Ministry of Manpower labour") == ["the", "kemnaker", "labor"]
+    assert normalizer.tokens("kementerian ketenagakerjaan") == ["kemnaker"]
+
+
+def test_misspelling_is_corrected_before_synonyms(normalizer: Normalizer) -> None:
+    """'labour inspecton conferense' is read as the known words."""
+    assert normalizer.tokens("labour inspecton conferense") == ["labor", "inspection", "conference"]
+
+
+def test_stopwords_are_no_spelling_target(normalizer: Normalizer) -> None:
+    """'hits' must stay an unknown word, not turn into the stopword 'his'."""
+    assert normalizer.tokens("hits") == ["hits"]
+
+
+def test_short_words_are_never_guessed(normalizer: Normalizer) -> None:
+    """Under four letters or with digits a near miss is a different word ("ILO"/"IOM")."""
+    assert typo_cutoff("iom") is None
+    assert typo_cutoff("2017") is None
+    assert typo_cutoff("inspecton") == 80.0
+
+
+def test_content_drops_stopwords_but_never_everything(normalizer: Normalizer) -> None:
+    """Stopwords go, unless nothing else would be left."""
+    assert normalizer("what is the labour conference") == "labor conference"
+    assert normalizer("what is the") == "what is the"
+
+
+def test_repeated_words_collapse(normalizer: Normalizer) -> None:
+    """Indonesian reduplication written with a space ("anak anak") counts once."""
+    assert normalizer.tokens("anak anak") == ["anak"]

@@ -1,0 +1,52 @@
+"""Line-aware YAML loading (bot.yamlfile)."""
+
+from pathlib import Path
+
+from bot.yamlfile import load_yaml
+
+
+def test_syntax_error_names_line_and_column(tmp_path: Path) -> None:
+    """A YAML syntax error becomes one problem with the line and column, not an exception."""
+    path = tmp_path / "bad.yaml"
+    path.write_text("entries:\n  - id: a\n    topic: [unclosed\n", encoding="utf-8")
+    data, problems = load_yaml(path)
+    assert data is None
+    assert len(problems) == 1
+    assert problems[0].line in (3, 4)
+    assert "YAML syntax error" in problems[0].message and "column" in problems[0].message
+
+
+def test_lines_of_keys_and_items(tmp_path: Path) -> None:
+    """Every mapping key and sequence item keeps its 1-based line."""
+    path = tmp_path / "ok.yaml"
+    path.write_text("a:\n  - x: 1\n  - x: 2\n    y: 3\n", encoding="utf-8")
+    data, problems = load_yaml(path)
+    assert problems == [] and data is not None
+    assert data.lines[("a",)] == 1
+    assert data.lines[("a", 1)] == 3
+    assert data.lines[("a", 1, "y")] == 4
+
+
+def test_missing_key_falls_back_to_parent_line(tmp_path: Path) -> None:
+    """A key that is not there (a missing field) is placed at its parent's line."""
+    path = tmp_path / "ok.yaml"
+    path.write_text("a:\n  - x: 1\n", encoding="utf-8")
+    data, _ = load_yaml(path)
+    assert data is not None
+    assert data.line_of(("a", 0, "missing")) == 2
+
+
+def test_duplicate_key_is_reported(tmp_path: Path) -> None:
+    """PyYAML keeps the last of two equal keys silently; we report the second one."""
+    path = tmp_path / "dup.yaml"
+    path.write_text("a: 1\nb: 2\na: 3\n", encoding="utf-8")
+    _, problems = load_yaml(path)
+    assert [(p.line, p.message) for p in problems] == [(3, "duplicate key 'a'")]
+
+
+def test_non_utf8_file_is_a_problem(tmp_path: Path) -> None:
+    """A file saved in another encoding is reported, not crashed on."""
+    path = tmp_path / "latin.yaml"
+    path.write_bytes("a: caf\xe9\n".encode("latin-1"))
+    data, problems = load_yaml(path)
+    assert data is None and "UTF-8" in problems[0].message
