@@ -1,0 +1,120 @@
+"""Composing replies (bot.answer): answers with sources, suggestions, fallback, smalltalk, help."""
+
+import pytest
+
+from bot.answer import MAX_QUESTION_CHARS, Responder, format_date
+
+
+def test_answer_ends_with_its_sources(responder: Responder) -> None:
+    """An answer names every source it rests on: title, publisher and date, after the text."""
+    reply = responder.respond("what is the cebu declaration")
+    assert reply.kind == "answer" and reply.entry_id == "cebu-declaration"
+    body, sources = reply.text.split("\n\nSources:\n")
+    assert "13 January 2007" in body
+    assert (
+        "ASEAN Declaration on the Protection and Promotion of the Rights of Migrant Workers — ASEAN, 13 January 2007"
+        in sources
+    )
+    assert "The Jakarta Post (Ridwan Max Sijabat), June 2015" in sources
+    assert {s.id for s in reply.sources} == {"cebu-declaration-2007", "jakarta-post-2015"}
+
+
+def test_known_url_is_shown(responder: Responder) -> None:
+    """Where a source (or its repost) has a known address, the reply shows it."""
+    reply = responder.respond("who wrote the jakarta post article")
+    assert "http://aseantuc.org/2015/06/1162015-asean-member-countries-urged-to-protect-migrant-workers/" in reply.text
+
+
+def test_indonesian_question_gets_indonesian_answer(responder: Responder) -> None:
+    """The reply is in the language the question was written in, dates included."""
+    reply = responder.respond("konferensi pengawasan ketenagakerjaan asean kapan")
+    assert reply.kind == "answer" and reply.language == "id"
+    assert "Desember 2023" in reply.text and "Sumber:" in reply.text
+
+
+def test_forced_language_wins(responder: Responder) -> None:
+    """A chosen language (the CLI's --lang, later the user's setting) overrides detection."""
+    reply = responder.respond("konferensi pengawasan ketenagakerjaan asean kapan", lang="en")
+    assert reply.language == "en" and "December 2023" in reply.text
+
+
+def test_quote_is_shown_with_its_speaker(responder: Responder) -> None:
+    """An entry's verbatim quote is part of the reply, attributed."""
+    reply = responder.entry_reply("human-trafficking", "en")
+    assert "“We need a spirit of togetherness in fighting human trafficking" in reply.text
+    assert "— Hanif Dhakiri" in reply.text
+
+
+def test_both_sides_when_a_later_source_changes_the_picture(responder: Responder) -> None:
+    """The 2015 'not signed' answer also says what was signed in 2017, citing both sources."""
+    reply = responder.respond("has the asean agreement on migrant workers been signed")
+    assert "had not been signed" in reply.text and "14 November 2017" in reply.text
+    assert {s.id for s in reply.sources} == {"jakarta-post-2015", "asean-consensus-2017"}
+
+
+def test_suggestions_offer_entries(responder: Responder) -> None:
+    """An unclear question gets "Did you mean…?" with the entries' own questions, and no facts."""
+    reply = responder.respond("labour inspection conference")
+    assert reply.kind == "suggestions" and reply.sources == []
+    assert reply.text.startswith(responder.kb.message("did_you_mean", "en"))
+    for number, suggestion in enumerate(reply.suggestions, 1):
+        assert f"{number}. {suggestion.question}" in reply.text
+        assert suggestion.question == responder.kb.entries[suggestion.entry_id].questions.en[0]
+
+
+def test_fallback_says_what_it_can_do_and_refers(responder: Responder) -> None:
+    """Nothing close: the reply says so, lists what the bot covers, refers, and points to /topics."""
+    reply = responder.respond("What is the best food in Penang?")
+    assert reply.kind == "fallback" and reply.entry_id is None and reply.sources == []
+    assert "/topics" in reply.text
+    assert responder.kb.message("referral", "en") in reply.text
+
+
+@pytest.mark.parametrize("text", ["hi", "Halo!", "good morning how are you", "terima kasih", "thx", "makasih banyak"])
+def test_greetings_and_thanks_are_smalltalk(responder: Responder, text: str) -> None:
+    """Greetings and thanks get a short friendly reply and never a fact."""
+    reply = responder.respond(text)
+    assert reply.kind == "smalltalk" and reply.sources == [] and reply.entry_id is None
+
+
+def test_greeting_before_a_question_still_answers(responder: Responder) -> None:
+    """ "Halo, apa itu ILO?" is a question with a greeting, not smalltalk."""
+    reply = responder.respond("halo, apa itu ILO?")
+    assert reply.kind == "answer" and reply.entry_id == "ilo" and reply.language == "id"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\t\n"])
+def test_empty_question_gets_help(responder: Responder, text: str) -> None:
+    """An empty message gets the help text."""
+    reply = responder.respond(text)
+    assert reply.kind == "help" and reply.text == responder.kb.message("help", "en")
+
+
+def test_huge_question_is_answered(responder: Responder) -> None:
+    """A 100 KB message is answered normally; the reply keeps the question as sent."""
+    question = "what is the cebu declaration " + "please " * 15_000
+    assert len(question) > 100_000
+    reply = responder.respond(question)
+    assert reply.question == question
+    assert reply.kind == "answer" and reply.entry_id == "cebu-declaration"
+
+
+def test_only_the_start_of_a_long_message_is_matched(responder: Responder) -> None:
+    """Words past the truncation point are not read, so a paste cannot cost more than a question."""
+    padding = "x " * (MAX_QUESTION_CHARS // 2)
+    assert responder.respond(padding + "what is the cebu declaration").kind == "fallback"
+
+
+def test_dates_are_written_out_per_language() -> None:
+    """ISO dates from the sources are shown the way people read them."""
+    assert format_date("2015-06", "en") == "June 2015"
+    assert format_date("2015-06", "id") == "Juni 2015"
+    assert format_date("2007-01-13", "id") == "13 Januari 2007"
+    assert format_date("2023", "en") == "2023"
+
+
+def test_json_shape(responder: Responder) -> None:
+    """The JSON form has every field the scorer and the logs rely on."""
+    data = responder.respond("what is the ILO").to_json()
+    assert set(data) >= {"question", "kind", "entry_id", "score", "language", "text", "sources", "suggestions"}
+    assert set(data["sources"][0]) == {"id", "title", "publisher", "date", "url"}

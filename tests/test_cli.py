@@ -1,0 +1,124 @@
+"""The command line (bot.cli), run as a real subprocess the way admins and the scorer run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=120,
+    )
+
+
+def test_ask_json_reads_stdin_in_order() -> None:
+    """`ask --json` answers every stdin line with one JSON object, in order."""
+    done = run("ask", "--json", stdin="what is the ILO\napa itu MEA\nzzzz\n")
+    assert done.returncode == 0, done.stderr
+    replies = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["question"] for r in replies] == ["what is the ILO", "apa itu MEA", "zzzz"]
+    assert [r["kind"] for r in replies] == ["answer", "answer", "fallback"]
+    assert replies[1]["language"] == "id" and replies[1]["entry_id"] == "asean-economic-community"
+    assert replies[0]["sources"][0]["publisher"] == "The S Media (Media Milenial)"
+
+
+def test_ask_arguments_are_separate_questions() -> None:
+    """Each argument is one question; plain output is the text a user reads."""
+    done = run("ask", "what is the cebu declaration", "hi")
+    assert done.returncode == 0
+    assert "Sources:" in done.stdout and "Hello!" in done.stdout
+
+
+def test_ask_lang_forces_the_reply_language() -> None:
+    """--lang id answers an English question in Indonesian."""
+    done = run("ask", "--json", "--lang", "id", "what is the cebu declaration")
+    assert json.loads(done.stdout)["language"] == "id"
+    assert "Sumber:" in json.loads(done.stdout)["text"]
+
+
+def test_validate_clean_exits_zero() -> None:
+    """`validate` on the bundled knowledge base reports ok."""
+    done = run("validate")
+    assert done.returncode == 0 and done.stdout.startswith("ok:")
+
+
+def test_validate_reports_file_line_and_exits_one(kb_copy: Path) -> None:
+    """Each problem is printed as file:line: message; exit status 1."""
+    path = kb_copy / "glossary.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("sources: [jakarta-post-2015]", "sources: [nope]", 1))
+    done = run("validate", str(kb_copy))
+    assert done.returncode == 1
+    assert f"{path}:" in done.stdout and "unknown source id 'nope'" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", [["ask", "what is the ILO"], ["chat"]], ids=["ask", "chat"])
+def test_broken_knowledge_is_one_line_and_exit_two(kb_copy: Path, command: list[str]) -> None:
+    """ask and chat refuse a broken knowledge base with one file:line line and status 2."""
+    (kb_copy / "sources.yaml").write_text("sources:\n  - id: x\n    title: [\n", encoding="utf-8")
+    done = run(*command, stdin="what is the ILO\n", env={"MIGRANT_BOT_KNOWLEDGE_DIR": str(kb_copy)})
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"knowledge error: {kb_copy / 'sources.yaml'}:")
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_knowledge_directory_exits_two(tmp_path: Path) -> None:
+    """A knowledge directory that is not there is a one-line error."""
+    done = run("ask", "hi", env={"MIGRANT_BOT_KNOWLEDGE_DIR": str(tmp_path / "none")})
+    assert done.returncode == 2 and "knowledge directory not found" in done.stderr
+
+
+def test_unknown_config_key_exits_two(tmp_path: Path) -> None:
+    """A config file with an unknown key names the key and its line."""
+    config = tmp_path / "config.yaml"
+    config.write_text("default_language: en\nknowlege_dir: x\n", encoding="utf-8")
+    done = run("--config", str(config), "ask", "hi")
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"config error: {config}:2: knowlege_dir: unknown key"
+
+
+def test_config_sets_knowledge_dir_relative_to_itself(tmp_path: Path, kb_copy: Path) -> None:
+    """knowledge_dir in a config file is read relative to the file, and the default language applies."""
+    config = kb_copy.parent / "config.yaml"
+    config.write_text("knowledge_dir: knowledge\ndefault_language: id\n", encoding="utf-8")
+    done = run("--config", str(config), "ask", "--json", "ILO", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["language"] == "id"
+
+
+def test_chat_runs_a_conversation_from_stdin() -> None:
+    """The console chat answers lines from standard input until end of input."""
+    done = run("chat", stdin="what is the ILO\n/quit\n")
+    assert done.returncode == 0
+    assert "International Labour Organisation" in done.stdout
+
+
+def test_no_command_starts_the_console_chat() -> None:
+    """With no sub-command and no token, the bot says so in one line and starts the console chat."""
+    done = run(stdin="apa itu MEA\n")
+    assert done.returncode == 0
+    assert "console chat" in done.stderr
+    assert "Masyarakat Ekonomi ASEAN" in done.stdout
+
+
+def test_eval_reports_the_dev_set() -> None:
+    """`eval` prints the same summary the quality test checks."""
+    done = run("eval", str(ROOT / "tests" / "data" / "dev.yaml"))
+    assert done.returncode == 0 and "in-scope correct" in done.stdout
