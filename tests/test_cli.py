@@ -122,3 +122,9 @@ def test_eval_reports_the_dev_set() -> None:
     """`eval` prints the same summary the quality test checks."""
     done = run("eval", str(ROOT / "tests" / "data" / "dev.yaml"))
     assert done.returncode == 0 and "in-scope correct" in done.stdout
+
+
+def test_example_config_is_valid() -> None:
+    """config.example.yaml loads as it ships and points at the bundled knowledge base."""
+    done = run("--config", str(ROOT / "config.example.yaml"), "validate")
+    assert done.returncode == 0, done.stderr
