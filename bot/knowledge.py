@@ -38,6 +38,7 @@ class KnowledgeBase:
     stopwords: dict[Lang, frozenset[str]]
     question_words: frozenset[str]
     present_words: frozenset[str]
+    entities: frozenset[str]
     smalltalk: list[Smalltalk]
     messages: dict[str, Localized]
     version: str
@@ -146,6 +147,7 @@ def _merge(
     stopwords: dict[Lang, set[str]] = {"en": set(), "id": set()}
     question_words: set[str] = set()
     present_words: set[str] = set()
+    entities: set[str] = set()
     smalltalk: list[Smalltalk] = []
     messages: dict[str, Localized] = {}
 
@@ -185,6 +187,7 @@ def _merge(
         synonyms.extend(kfile.synonyms)
         question_words.update(w.casefold() for w in kfile.question_words)
         present_words.update(w.casefold() for w in kfile.present_words)
+        entities.update(w.casefold() for w in kfile.entities)
 
     for entry in entries.values() if complete else ():
         path, line = origin.at("entry", entry.id)
@@ -227,6 +230,7 @@ def _merge(
         stopwords={lang: frozenset(words) for lang, words in stopwords.items()},
         question_words=frozenset(question_words),
         present_words=frozenset(present_words),
+        entities=frozenset(entities),
         smalltalk=smalltalk,
         messages=messages,
         version=version,

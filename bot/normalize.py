@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from rapidfuzz import fuzz, process
 
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")  # "Singapore's" → "Singapore"
 _REDUPLICATION = re.compile(r"\b([^\W\d_]{2,})2\b")  # Indonesian chat: "anak2" = "anak-anak"
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -23,6 +24,7 @@ def fold(text: str) -> str:
     """Case-fold, strip accents and punctuation, collapse white space."""
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    bare = _POSSESSIVE.sub("", bare)
     bare = _ORDINAL.sub(r"\1", bare)
     bare = _REDUPLICATION.sub(r"\1", bare)
     return " ".join(_NOT_WORD.sub(" ", bare).split())

@@ -150,5 +150,6 @@ class KnowledgeFile(Strict):
     stopwords: Stopwords = Stopwords()
     question_words: list[Text] = []
     present_words: list[Text] = []
+    entities: list[Text] = []
     smalltalk: list[Smalltalk] = []
     messages: dict[MessageName, Localized] = {}

@@ -57,3 +57,31 @@ def test_stricter_thresholds_turn_answers_into_suggestions(responder: Responder)
 
     strict = Matcher(responder.kb, responder.normalizer, Thresholds(answer=101.0))
     assert strict.match("what is the cebu declaration").outcome == "suggestions"
+
+
+def test_unknown_number_blocks_an_answer(responder: Responder) -> None:
+    """The 13th conference is not the 12th: a number the knowledge base never uses gets no answer."""
+    assert responder.matcher.match("when was the 12th ASEAN labour inspection conference").outcome == "answer"
+    assert responder.matcher.match("when was the 13th ASEAN labour inspection conference").outcome != "answer"
+
+
+def test_questions_about_the_future_are_never_answered(responder: Responder) -> None:
+    """The next conference: the sources only know past ones."""
+    assert responder.matcher.match("kapan konferensi pengawasan ketenagakerjaan berikutnya").outcome != "answer"
+
+
+def test_a_name_the_answer_does_not_speak_of_blocks_it(responder: Responder) -> None:
+    """Singapore's Ministry of Manpower is not answered with Indonesia's."""
+    assert responder.matcher.match("what is Indonesia's Ministry of Manpower").outcome == "answer"
+    assert responder.matcher.match("what is Singapore's Ministry of Manpower").outcome != "answer"
+
+
+def test_every_entry_names_what_its_phrasings_name(responder: Responder) -> None:
+    """An entry's answer names every country, place, organisation or person its phrasings do,
+    or the entity check would stop it from answering its own questions."""
+    kb, normalizer = responder.kb, responder.normalizer
+    for entry in kb.entries.values():
+        answer = set(normalizer.tokens(f"{entry.answer.en} {entry.answer.id}"))
+        for phrasing in entry.questions.en + entry.questions.id:
+            missing = (set(normalizer.tokens(phrasing)) & kb.entities) - answer
+            assert not missing, f"{entry.id}: {phrasing!r} names {missing}"
