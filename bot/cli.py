@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from bot import logsetup
 from bot.answer import Responder
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import run_console
@@ -31,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", type=Path, help="config file (default: $MIGRANT_BOT_CONFIG or ./config.yaml)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("run", help="serve Telegram (long polling, or a webhook when configured)")
 
     ask = commands.add_parser("ask", help="answer questions given as arguments, or one per line on stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question (JSON Lines)")
@@ -76,6 +79,22 @@ def _chat(settings: Settings, lang: str | None) -> int:
     return 0
 
 
+def _run(settings: Settings) -> int:
+    token = settings.token
+    if not token:
+        raise ConfigError("telegram.token: a Telegram token is required for run (set TELEGRAM_BOT_TOKEN)")
+    if settings.telegram.mode == "webhook" and not settings.webhook.url:
+        raise ConfigError("webhook.url: the public HTTPS address is required in webhook mode")
+    kb = load_knowledge(settings.knowledge_dir)
+    secret = settings.webhook.secret_token.get_secret_value() if settings.webhook.secret_token else ""
+    logsetup.configure(secrets=[token, secret])
+    # Imported here, not at the top: the core never depends on Telegram; only serving it does.
+    from handlers.application import run
+
+    run(settings, kb)
+    return 0
+
+
 def _validate(settings: Settings, directory: Path | None) -> int:
     target = directory or settings.knowledge_dir
     kb, problems = check_knowledge(target)
@@ -115,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
             return _eval(settings, args.set, args.verbose)
         if args.command == "ask":
             return _ask(settings, args)
+        if args.command == "run" or (args.command is None and settings.token):
+            return _run(settings)
         if args.command is None:
-            print("No Telegram token configured: starting the console chat.", file=sys.stderr)
+            print("No Telegram token configured (TELEGRAM_BOT_TOKEN): starting the console chat.", file=sys.stderr)
         return _chat(settings, getattr(args, "lang", None))
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)

@@ -1,36 +1,122 @@
-"""Settings: a YAML file (see config.example.yaml), overridable by environment variables.
+"""Settings: a YAML file (see config.example.yaml), every key overridable by an environment variable.
 
-An admin's mistake here (an unknown key, a wrong type) must stop the program with one line that
-names the key, never a traceback; :class:`ConfigError` carries that line.
+An admin's mistake (an unknown key, a wrong type, a bad variable) must stop the program with one
+line that names the key or variable, never a traceback and never the token: :class:`ConfigError`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.schema import Lang
-from bot.yamlfile import load_yaml
+from bot.yamlfile import LocatedData, PathKey, load_yaml
 
 ENV_CONFIG = "MIGRANT_BOT_CONFIG"
-ENV_KNOWLEDGE_DIR = "MIGRANT_BOT_KNOWLEDGE_DIR"
 
 #: The knowledge base that ships with the code (the repository's knowledge/ folder).
 BUNDLED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+
 
 class ConfigError(Exception):
-    """A configuration mistake, as one line: ``file:line: key: message``."""
+    """A configuration mistake, as one line: ``file:line: key: message`` or ``VARIABLE: message``."""
 
 
-class Settings(BaseModel):
+class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+class TelegramSettings(_Section):
+    token: SecretStr | None = None
+    api_base_url: str = DEFAULT_API_BASE_URL
+    mode: Literal["polling", "webhook"] = "polling"
+    flood_limit: int = Field(20, ge=1)
+    admins: list[int] = []
+    moderators: list[int] = []
+
+
+class WebhookSettings(_Section):
+    listen: str = "0.0.0.0"  # a webhook server listens on every interface unless told otherwise
+    port: int = Field(8443, ge=1, le=65535)
+    path: str = "telegram"
+    url: str | None = None
+    secret_token: SecretStr | None = None
+
+    @field_validator("secret_token")
+    @classmethod
+    def _telegram_accepts(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -."""
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("1 to 256 characters: letters, digits, _ and -")
+        return value
+
+
+class Settings(_Section):
     knowledge_dir: Path = BUNDLED_KNOWLEDGE
+    data_dir: Path = Path("data")
     default_language: Lang = "en"
+    telegram: TelegramSettings = TelegramSettings()
+    webhook: WebhookSettings = WebhookSettings()
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram.token.get_secret_value() if self.telegram.token else None
+
+
+def _ids(text: str) -> list[int]:
+    return [int(part) for part in text.replace(" ", "").split(",") if part]
+
+
+#: Environment variable → (setting path, parser). Documented in config.example.yaml and the README.
+ENVIRONMENT: dict[str, tuple[PathKey, Any]] = {
+    "TELEGRAM_BOT_TOKEN": (("telegram", "token"), str),
+    "TELEGRAM_API_BASE_URL": (("telegram", "api_base_url"), str),
+    "MIGRANT_BOT_DATA_DIR": (("data_dir",), Path),
+    "MIGRANT_BOT_KNOWLEDGE_DIR": (("knowledge_dir",), Path),
+    "MIGRANT_BOT_DEFAULT_LANGUAGE": (("default_language",), str),
+    "MIGRANT_BOT_MODE": (("telegram", "mode"), str),
+    "MIGRANT_BOT_FLOOD_LIMIT": (("telegram", "flood_limit"), str),
+    "MIGRANT_BOT_ADMINS": (("telegram", "admins"), _ids),
+    "MIGRANT_BOT_MODERATORS": (("telegram", "moderators"), _ids),
+    "MIGRANT_BOT_WEBHOOK_LISTEN": (("webhook", "listen"), str),
+    "MIGRANT_BOT_WEBHOOK_PORT": (("webhook", "port"), str),
+    "MIGRANT_BOT_WEBHOOK_PATH": (("webhook", "path"), str),
+    "MIGRANT_BOT_WEBHOOK_URL": (("webhook", "url"), str),
+    "MIGRANT_BOT_WEBHOOK_SECRET_TOKEN": (("webhook", "secret_token"), str),
+}
+
+
+def _put(values: dict[str, Any], loc: PathKey, value: object) -> None:
+    target = values
+    for part in loc[:-1]:
+        section = target.get(str(part))
+        if not isinstance(section, dict):
+            section = {}
+            target[str(part)] = section
+        target = section
+    target[str(loc[-1])] = value
+
+
+def _read_file(path: Path) -> tuple[dict[str, Any], LocatedData]:
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    located, problems = load_yaml(path)
+    if problems or located is None:
+        raise ConfigError(str(problems[0]))
+    data = located.data if located.data is not None else {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: the config file must be a mapping of keys")
+    for key in ("knowledge_dir", "data_dir"):
+        if isinstance(data.get(key), str):
+            data[key] = path.parent / data[key]
+    return data, located
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -40,28 +126,30 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         path = Path(env[ENV_CONFIG])
     if path is None and Path("config.yaml").is_file():
         path = Path("config.yaml")
-    values: dict[str, object] = {}
-    located = None
+    values: dict[str, Any] = {}
+    located: LocatedData | None = None
     if path is not None:
-        if not path.is_file():
-            raise ConfigError(f"{path}: config file not found")
-        located, problems = load_yaml(path)
-        if problems:
-            raise ConfigError(str(problems[0]))
-        assert located is not None
-        data = located.data if located.data is not None else {}
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}:1: the config file must be a mapping of keys")
-        values.update(data)
-        if isinstance(values.get("knowledge_dir"), str):
-            values["knowledge_dir"] = path.parent / str(values["knowledge_dir"])
-    if env.get(ENV_KNOWLEDGE_DIR):
-        values["knowledge_dir"] = Path(env[ENV_KNOWLEDGE_DIR])
+        values, located = _read_file(path)
+        values.setdefault("data_dir", path.parent / "data")
+    from_env: dict[PathKey, str] = {}
+    for variable, (loc, parse) in ENVIRONMENT.items():
+        raw = env.get(variable)
+        if raw is None or raw == "":
+            continue
+        try:
+            _put(values, loc, parse(raw))
+        except ValueError:
+            raise ConfigError(f"{variable}: not a comma-separated list of Telegram user ids") from None
+        from_env[loc] = variable
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
-        key = ".".join(str(p) for p in err["loc"])
-        where = f"{path}:{located.line_of(tuple(err['loc']))}" if located is not None else "environment"
+        bad: PathKey = tuple(err["loc"])
+        key = ".".join(str(p) for p in bad)
         message = "unknown key" if err["type"] == "extra_forbidden" else str(err["msg"])
-        raise ConfigError(f"{where}: {key}: {message}") from None
+        culprit = next((name for where, name in from_env.items() if bad[: len(where)] == where), None)
+        if culprit:
+            raise ConfigError(f"{culprit}: {message}") from None
+        place = f"{path}:{located.line_of(bad)}" if located is not None else "config"
+        raise ConfigError(f"{place}: {key}: {message}") from None

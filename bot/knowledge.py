@@ -20,7 +20,13 @@ from bot.schema import LANGS, Entry, KnowledgeFile, Lang, Localized, Smalltalk, 
 from bot.yamlfile import LocatedData, PathKey, load_yaml
 
 #: Texts the core itself needs; the knowledge base must define each in both languages.
-REQUIRED_MESSAGES = ("help", "fallback", "referral", "did_you_mean", "sources_heading", "also_published")
+REQUIRED_MESSAGES = (
+    "help", "fallback", "referral", "did_you_mean", "sources_heading", "also_published",
+    # the Telegram front end
+    "welcome", "privacy_note", "privacy", "language_prompt", "language_set", "non_text", "flood", "error",
+    "feedback_thanks", "choose_topic", "choose_question", "back", "topics_button",
+    "cmd_start", "cmd_help", "cmd_topics", "cmd_sources", "cmd_language", "cmd_privacy",
+)  # fmt: skip
 
 #: Telegram refuses messages longer than this; an answer plus its sources must fit.
 MAX_ANSWER_CHARS = 3500

@@ -29,7 +29,7 @@ def _date_text(value: object) -> object:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=48)]  # fits callback data
 MessageName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 DateText = Annotated[str, BeforeValidator(_date_text), StringConstraints(pattern=_DATE.pattern)]
 

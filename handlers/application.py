@@ -1,0 +1,112 @@
+"""The one factory that builds the Telegram application and registers every handler, in order.
+
+Order matters: group -1 holds the gate (edited messages, group chatter, floods); group 0 holds the
+commands, then buttons, then text, then everything else that is not text.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.answer import Responder
+from bot.config import Settings
+from bot.flood import FloodGate
+from bot.knowledge import KnowledgeBase
+from bot.schema import LANGS
+from bot.secrets_file import load_or_create
+from bot.storage import Storage
+from handlers import chat, commands, errors, gate, services
+from handlers.processor import PerUserProcessor
+
+log = logging.getLogger(__name__)
+
+USER_SECRET_FILE = "user-key.secret"
+WEBHOOK_SECRET_FILE = "webhook.secret"
+DATABASE_FILE = "bot.sqlite3"
+
+
+def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # type: ignore[type-arg]
+    """The whole bot: services in bot_data, resources opened in post_init and closed in post_shutdown."""
+    token = settings.token
+    if not token:
+        raise ValueError("a Telegram token is required")
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram.api_base_url)
+        .base_file_url(settings.telegram.api_base_url.replace("/bot", "/file/bot"))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(PerUserProcessor())
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data[services.KEY] = services.Services(
+        settings=settings,
+        responder=Responder(kb, default_language=settings.default_language),
+        storage=Storage(settings.data_dir / DATABASE_FILE),
+        user_secret=load_or_create(settings.data_dir / USER_SECRET_FILE),
+        flood=FloodGate(settings.telegram.flood_limit),
+    )
+
+    application.add_handler(TypeHandler(Update, gate.gate), group=-1)
+    application.add_handler(CommandHandler("start", commands.start))
+    application.add_handler(CommandHandler("help", commands.help_command))
+    application.add_handler(CommandHandler("topics", commands.topics))
+    application.add_handler(CommandHandler("sources", commands.sources))
+    application.add_handler(CommandHandler("language", commands.language))
+    application.add_handler(CommandHandler("privacy", commands.privacy))
+    application.add_handler(CallbackQueryHandler(chat.on_button))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, chat.on_text))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL, chat.on_other)
+    )
+    application.add_error_handler(errors.on_error)
+    return application
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    svc: services.Services = application.bot_data[services.KEY]
+    await svc.storage.open()
+    for lang in LANGS:
+        menu = [BotCommand(name, svc.text(f"cmd_{name}", lang)) for name in commands.COMMANDS]
+        await application.bot.set_my_commands(menu, language_code=None if lang == "en" else lang)
+    log.info("bot started: %d entries, knowledge version %s", len(svc.responder.kb.entries), svc.responder.kb.version)
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    svc: services.Services = application.bot_data[services.KEY]
+    await svc.storage.close()
+    log.info("bot stopped")
+
+
+def run(settings: Settings, kb: KnowledgeBase) -> None:
+    """Serve Telegram until stopped: long polling, or PTB's webhook server when configured."""
+    application = build_application(settings, kb)
+    if settings.telegram.mode == "webhook":
+        hook = settings.webhook
+        secret = load_or_create(
+            settings.data_dir / WEBHOOK_SECRET_FILE,
+            hook.secret_token.get_secret_value() if hook.secret_token else None,
+        )
+        application.run_webhook(
+            listen=hook.listen,
+            port=hook.port,
+            url_path=hook.path,
+            webhook_url=hook.url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,49 @@
+"""Concurrency: different users are served at the same time, one user's messages in order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+
+class PerUserProcessor(BaseUpdateProcessor):
+    """Runs updates concurrently, but serialises those of the same user (or chat) with a lock each."""
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _key(update)
+        if key is None:
+            await coroutine
+            return
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to allocate."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free."""
+
+
+def _key(update: object) -> int | None:
+    if not isinstance(update, Update):
+        return None
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return update.effective_chat.id if update.effective_chat is not None else None
