@@ -128,3 +128,18 @@ def test_example_config_is_valid() -> None:
     """config.example.yaml loads as it ships and points at the bundled knowledge base."""
     done = run("--config", str(ROOT / "config.example.yaml"), "validate")
     assert done.returncode == 0, done.stderr
+
+
+def test_run_without_token_exits_two() -> None:
+    """`run` with no token says which setting is missing, in one line, status 2."""
+    done = run("run")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "config error: telegram.token: a Telegram token is required for run (set TELEGRAM_BOT_TOKEN)"
+    )
+
+
+def test_webhook_mode_needs_a_public_url() -> None:
+    """Webhook mode without webhook.url is refused before anything starts."""
+    done = run("run", env={"TELEGRAM_BOT_TOKEN": "1:x", "MIGRANT_BOT_MODE": "webhook"})
+    assert done.returncode == 2 and "webhook.url" in done.stderr and "1:x" not in done.stderr
