@@ -24,30 +24,41 @@ from bot.problems import ProblemsError
 
 
 def _parser() -> argparse.ArgumentParser:
+    config_help = "config file (default: $MIGRANT_BOT_CONFIG or ./config.yaml)"
+    # --config is accepted before or after the command ("migrant-bot run --config x.yaml").
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help=config_help)
     parser = argparse.ArgumentParser(
         prog="migrant-bot",
         description=(
-            "Sourced answers about migrant-worker protection policy in ASEAN. With no command: the console chat."
+            "Sourced answers about migrant-worker protection policy in ASEAN. "
+            "With no command: Telegram when a token is configured, else the console chat."
         ),
     )
-    parser.add_argument("--config", type=Path, help="config file (default: $MIGRANT_BOT_CONFIG or ./config.yaml)")
+    parser.add_argument("--config", type=Path, default=None, help=config_help)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser("run", help="serve Telegram (long polling, or a webhook when configured)")
+    commands.add_parser("run", parents=[common], help="serve Telegram (long polling, or a webhook)")
 
-    ask = commands.add_parser("ask", help="answer questions given as arguments, or one per line on stdin")
+    ask = commands.add_parser(
+        "ask", parents=[common], help="answer questions given as arguments, or one per line on stdin"
+    )
     ask.add_argument("--json", action="store_true", help="one JSON object per question (JSON Lines)")
     ask.add_argument("--lang", choices=("en", "id"), help="reply language (default: the question's)")
     ask.add_argument("question", nargs="*", help="questions; none: read standard input")
 
-    chat = commands.add_parser("chat", help="an interactive console conversation")
+    chat = commands.add_parser("chat", parents=[common], help="an interactive console conversation")
     chat.add_argument("--lang", choices=("en", "id"), help="reply language (default: each message's)")
 
-    evaluate = commands.add_parser("eval", help="measure answer quality on a question set (tests/data/dev.yaml format)")
+    evaluate = commands.add_parser(
+        "eval", parents=[common], help="measure answer quality on a question set (tests/data/dev.yaml format)"
+    )
     evaluate.add_argument("set", type=Path, help="question set (YAML)")
     evaluate.add_argument("-v", "--verbose", action="store_true", help="list every miss")
 
-    validate = commands.add_parser("validate", help="check a knowledge base; problems as file:line: message")
+    validate = commands.add_parser(
+        "validate", parents=[common], help="check a knowledge base; problems as file:line: message"
+    )
     validate.add_argument("directory", nargs="?", type=Path, help="knowledge directory (default: configured)")
     return parser
 

@@ -143,3 +143,12 @@ def test_webhook_mode_needs_a_public_url() -> None:
     """Webhook mode without webhook.url is refused before anything starts."""
     done = run("run", env={"TELEGRAM_BOT_TOKEN": "1:x", "MIGRANT_BOT_MODE": "webhook"})
     assert done.returncode == 2 and "webhook.url" in done.stderr and "1:x" not in done.stderr
+
+
+def test_config_option_after_the_command(tmp_path: Path) -> None:
+    """`migrant-bot ask --config FILE` works as well as `migrant-bot --config FILE ask`."""
+    config = tmp_path / "config.yaml"
+    config.write_text("default_language: id\n", encoding="utf-8")
+    done = run("ask", "--config", str(config), "--json", "ILO")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["language"] == "id"

@@ -256,6 +256,28 @@ def test_error_is_apologised_for_without_leaking(fake: FakeBotAPI, bot: Bot) -> 
     fake.wait_for(lambda: "error while handling an update (message)" in bot.log)
 
 
+def test_help_sources_and_privacy(fake: FakeBotAPI, bot: Bot) -> None:
+    """/help lists the commands, /sources the articles with their dates, /privacy what is kept."""
+    fake.send_text(2016, "/help")
+    fake.wait_sent(2016)
+    fake.send_text(2016, "/sources")
+    fake.wait_sent(2016, 2)
+    fake.send_text(2016, "/privacy")
+    help_text, sources, privacy = (c.params["text"] for c in fake.wait_sent(2016, 3))
+    assert "/topics" in help_text and "/privacy" in help_text
+    assert "The Jakarta Post" in sources and "June 2015" in sources and "December 2023" in sources
+    assert "pseudonymous" in privacy and "language" in privacy
+
+
+def test_group_reply_to_the_bot_is_answered(fake: FakeBotAPI, bot: Bot) -> None:
+    """In a group, replying to one of the bot's messages counts as speaking to it."""
+    group = -3002
+    fake.send_text(2017, "/topics", chat_type="group", chat_id=group)
+    (menu,) = fake.wait_sent(group)
+    fake.send_text(2017, "what is the IOM", chat_type="group", chat_id=group, reply_to_message=menu.result)
+    assert "International Organisation for Migration" in fake.wait_sent(group, 2)[1].params["text"]
+
+
 def test_logs_hold_no_token_text_or_identity(fake: FakeBotAPI, bot: Bot) -> None:
     """After all of the above, the log has no token, no message text, no user id or name."""
     log = bot.log
