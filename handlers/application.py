@@ -70,7 +70,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
     application.add_handler(CallbackQueryHandler(chat.on_button))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, chat.on_text))
     application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL, chat.on_other)
+        MessageHandler(filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL, commands.not_text)
     )
     application.add_error_handler(errors.on_error)
     return application

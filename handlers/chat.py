@@ -1,4 +1,4 @@
-"""Messages and buttons: questions go to the core; stickers, photos and the like get a polite word."""
+"""Questions and buttons: text goes to the core, buttons to entries, topics, languages and votes."""
 
 from __future__ import annotations
 
@@ -45,15 +45,6 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     hint = update.effective_user.language_code if update.effective_user else None
     reply = svc.responder.respond(text, lang=lang, hint=hint)
     await send_reply(message, reply, context)
-
-
-async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, voice notes, locations, documents…: we only read text."""
-    if update.message is None:
-        return
-    svc = services.get(context)
-    lang = await svc.language(update)
-    await update.message.reply_text(svc.text("non_text", lang))
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

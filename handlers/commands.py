@@ -2,65 +2,72 @@
 
 from __future__ import annotations
 
-from telegram import Update
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.console import sources_text
+from bot.schema import Lang
 from handlers import render, services
 
 #: Command names in menu order; descriptions come from the knowledge base (cmd_<name>).
 COMMANDS = ("start", "help", "topics", "sources", "language", "privacy")
 
+Body = Callable[[Message, services.Services, Lang], Coroutine[Any, Any, None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.message is None:
-        return
-    svc = services.get(context)
-    lang = await svc.language(update)
+
+def replying(body: Body) -> Handler:
+    """A handler that answers a message: finds the message, the services and the user's language."""
+
+    @functools.wraps(body)
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.message is None:
+            return
+        svc = services.get(context)
+        await body(update.message, svc, await svc.language(update))
+
+    return handler
+
+
+@replying
+async def start(message: Message, svc: services.Services, lang: Lang) -> None:
     text = f"{svc.text('welcome', lang)}\n\n{svc.text('privacy_note', lang)}\n\n{svc.text('language_prompt', lang)}"
-    await update.message.reply_text(text, reply_markup=render.language_keyboard())
+    await message.reply_text(text, reply_markup=render.language_keyboard())
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.message is None:
-        return
-    svc = services.get(context)
-    lang = await svc.language(update)
+@replying
+async def help_command(message: Message, svc: services.Services, lang: Lang) -> None:
     menu = "\n".join(f"/{name} — {svc.text('cmd_' + name, lang)}" for name in COMMANDS)
-    await update.message.reply_text(f"{svc.text('help', lang)}\n\n{menu}")
+    await message.reply_text(f"{svc.text('help', lang)}\n\n{menu}")
 
 
-async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.message is None:
-        return
-    svc = services.get(context)
-    lang = await svc.language(update)
-    await update.message.reply_text(
-        svc.text("choose_topic", lang), reply_markup=render.topics_keyboard(svc.responder, lang)
-    )
+@replying
+async def topics(message: Message, svc: services.Services, lang: Lang) -> None:
+    await message.reply_text(svc.text("choose_topic", lang), reply_markup=render.topics_keyboard(svc.responder, lang))
 
 
-async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.message is None:
-        return
-    svc = services.get(context)
-    lang = await svc.language(update)
+@replying
+async def sources(message: Message, svc: services.Services, lang: Lang) -> None:
     for part in render.split_html(sources_text(svc.responder, lang)):
-        await update.message.reply_text(part, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+        await message.reply_text(part, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
 
 
-async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.message is None:
-        return
-    svc = services.get(context)
-    lang = await svc.language(update)
-    await update.message.reply_text(svc.text("language_prompt", lang), reply_markup=render.language_keyboard())
+@replying
+async def language(message: Message, svc: services.Services, lang: Lang) -> None:
+    await message.reply_text(svc.text("language_prompt", lang), reply_markup=render.language_keyboard())
 
 
-async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.message is None:
-        return
-    svc = services.get(context)
-    lang = await svc.language(update)
-    await update.message.reply_text(svc.text("privacy", lang))
+@replying
+async def privacy(message: Message, svc: services.Services, lang: Lang) -> None:
+    await message.reply_text(svc.text("privacy", lang))
+
+
+@replying
+async def not_text(message: Message, svc: services.Services, lang: Lang) -> None:
+    """Stickers, photos, voice notes, locations, documents…: we only read text."""
+    await message.reply_text(svc.text("non_text", lang))
