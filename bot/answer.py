@@ -18,7 +18,7 @@ from bot.matcher import Matcher, MatchResult, Thresholds
 from bot.normalize import Normalizer
 from bot.schema import LANGS, Entry, Lang, Source
 
-Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help"]
+Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help", "non_text"]
 
 #: Questions longer than this are cut before matching: a real question is never this long, and a
 #: 100 KB paste must not cost more than a short one.

@@ -61,6 +61,9 @@ class WebhookSettings(_Section):
 class Settings(_Section):
     knowledge_dir: Path = BUNDLED_KNOWLEDGE
     data_dir: Path = Path("data")
+    database: Path | None = None
+    retention_days: int = Field(90, ge=1)
+    user_key_secret: SecretStr | None = None
     default_language: Lang = "en"
     telegram: TelegramSettings = TelegramSettings()
     webhook: WebhookSettings = WebhookSettings()
@@ -68,6 +71,15 @@ class Settings(_Section):
     @property
     def token(self) -> str | None:
         return self.telegram.token.get_secret_value() if self.telegram.token else None
+
+    @property
+    def database_path(self) -> Path:
+        return self.database or self.data_dir / "bot.sqlite3"
+
+    @property
+    def moderators(self) -> frozenset[int]:
+        """Who may use the moderator commands: the moderators and the admins."""
+        return frozenset(self.telegram.moderators) | frozenset(self.telegram.admins)
 
 
 def _ids(text: str) -> list[int]:
@@ -80,6 +92,9 @@ ENVIRONMENT: dict[str, tuple[PathKey, Any]] = {
     "TELEGRAM_API_BASE_URL": (("telegram", "api_base_url"), str),
     "MIGRANT_BOT_DATA_DIR": (("data_dir",), Path),
     "MIGRANT_BOT_KNOWLEDGE_DIR": (("knowledge_dir",), Path),
+    "MIGRANT_BOT_DATABASE": (("database",), Path),
+    "MIGRANT_BOT_RETENTION_DAYS": (("retention_days",), str),
+    "MIGRANT_BOT_USER_KEY_SECRET": (("user_key_secret",), str),
     "MIGRANT_BOT_DEFAULT_LANGUAGE": (("default_language",), str),
     "MIGRANT_BOT_MODE": (("telegram", "mode"), str),
     "MIGRANT_BOT_FLOOD_LIMIT": (("telegram", "flood_limit"), str),
@@ -113,7 +128,7 @@ def _read_file(path: Path) -> tuple[dict[str, Any], LocatedData]:
     data = located.data if located.data is not None else {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: the config file must be a mapping of keys")
-    for key in ("knowledge_dir", "data_dir"):
+    for key in ("knowledge_dir", "data_dir", "database"):
         if isinstance(data.get(key), str):
             data[key] = path.parent / data[key]
     return data, located

@@ -25,7 +25,8 @@ REQUIRED_MESSAGES = (
     # the Telegram front end
     "welcome", "privacy_note", "privacy", "language_prompt", "language_set", "non_text", "flood", "error",
     "feedback_thanks", "choose_topic", "choose_question", "back", "topics_button",
-    "cmd_start", "cmd_help", "cmd_topics", "cmd_sources", "cmd_language", "cmd_privacy",
+    "cmd_start", "cmd_help", "cmd_topics", "cmd_sources", "cmd_language", "cmd_privacy", "cmd_forget",
+    "forget_confirm", "forget_yes", "forget_no", "forget_done", "forget_kept", "not_allowed",
 )  # fmt: skip
 
 #: Telegram refuses messages longer than this; an answer plus its sources must fit.

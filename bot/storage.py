@@ -1,20 +1,26 @@
-"""The bot's SQLite database (aiosqlite): one connection, opened at start and closed at shutdown.
+"""The bot's SQLite database (aiosqlite): one connection, one writer, opened at start, closed at shutdown.
 
-WAL journal and synchronous=NORMAL keep writes cheap and durable across a process crash; the
-schema is versioned with PRAGMA user_version and upgraded forward at open.
+WAL journal and synchronous=NORMAL make every commit survive a crash of the process; each exchange
+is committed before its reply is sent. The schema is versioned with PRAGMA user_version and
+upgraded forward at open. Nothing here holds a Telegram id or name: users are pseudonymous keys.
 """
 
 from __future__ import annotations
 
-import time
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
 from bot.schema import Lang
 
-#: Forward migrations; entry N brings a database from user_version N to N + 1.
+#: Forward migrations; entry N brings a database from user_version N to N + 1. Never edit a shipped one.
 MIGRATIONS: tuple[str, ...] = (
+    # 1: language choices
     """
     CREATE TABLE preferences (
         user_key   TEXT PRIMARY KEY,
@@ -22,11 +28,78 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at REAL NOT NULL
     );
     """,
+    # 2: the conversation log and moderation events
+    """
+    CREATE TABLE exchanges (
+        id          INTEGER PRIMARY KEY,
+        at          TEXT NOT NULL,
+        user_key    TEXT NOT NULL,
+        chat_type   TEXT NOT NULL,
+        language    TEXT NOT NULL,
+        question    TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        entry_id    TEXT,
+        score       REAL NOT NULL,
+        suggestions TEXT NOT NULL DEFAULT '[]',
+        kb_version  TEXT NOT NULL,
+        handling_ms REAL NOT NULL,
+        feedback    INTEGER CHECK (feedback IN (-1, 1)),
+        verdict     TEXT CHECK (verdict IN ('correct', 'wrong', 'new_entry')),
+        note        TEXT,
+        reviewed_at TEXT
+    );
+    CREATE INDEX exchanges_at ON exchanges (at);
+    CREATE INDEX exchanges_user ON exchanges (user_key);
+    CREATE INDEX exchanges_unreviewed ON exchanges (id) WHERE verdict IS NULL;
+    CREATE TABLE events (
+        id     INTEGER PRIMARY KEY,
+        at     TEXT NOT NULL,
+        kind   TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    """,
 )
+
+#: Questions are cut to this length in the log.
+MAX_LOGGED_QUESTION = 1000
+
+#: Columns of an exchange, in table (and export) order.
+COLUMNS = ("id", "at", "user_key", "chat_type", "language", "question", "kind", "entry_id", "score", "suggestions",
+           "kb_version", "handling_ms", "feedback", "verdict", "note", "reviewed_at")  # fmt: skip
+
+VERDICTS = ("correct", "wrong", "new_entry")
+
+
+def now_iso(now: dt.datetime | None = None) -> str:
+    """UTC time as sortable ISO-8601 text, the form every time column uses."""
+    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which exchanges a report or export covers: a time range (ISO text, UTC) and kinds."""
+
+    since: str | None = None
+    until: str | None = None
+    kinds: tuple[str, ...] = ()
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses, args = ["1 = 1"], []
+        if self.since:
+            clauses.append("at >= ?")
+            args.append(self.since)
+        if self.until:
+            clauses.append("at < ?")
+            args.append(self.until)
+        if self.kinds:
+            clauses.append(f"kind IN ({', '.join('?' * len(self.kinds))})")
+            args.extend(self.kinds)
+        return " AND ".join(clauses), args
 
 
 class Storage:
-    """Everything the bot keeps. Only pseudonymous user keys, never a Telegram id or name."""
+    """Everything the bot keeps."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -41,6 +114,7 @@ class Storage:
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path)
+        self._db.row_factory = aiosqlite.Row
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA busy_timeout=5000")
@@ -52,24 +126,138 @@ class Storage:
             self._db = None
 
     async def version(self) -> int:
-        async with self.db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        return int(await self._value("PRAGMA user_version") or 0)
 
     async def _migrate(self) -> None:
         current = await self.version()
         for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
             await self.db.executescript(f"BEGIN; {script} PRAGMA user_version = {number}; COMMIT;")
 
-    async def language(self, user_key: str) -> Lang | None:
-        async with self.db.execute("SELECT language FROM preferences WHERE user_key = ?", (user_key,)) as cursor:
+    async def _value(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        async with self.db.execute(sql, args) as cursor:
             row = await cursor.fetchone()
         return row[0] if row else None
 
+    async def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        async with self.db.execute(sql, args) as cursor:
+            return [dict(row) for row in await cursor.fetchall()]
+
+    # --- preferences -----------------------------------------------------------------------
+    async def language(self, user_key: str) -> Lang | None:
+        value = await self._value("SELECT language FROM preferences WHERE user_key = ?", (user_key,))
+        return "en" if value == "en" else "id" if value == "id" else None
+
     async def set_language(self, user_key: str, language: Lang) -> None:
         await self.db.execute(
-            "INSERT INTO preferences (user_key, language, updated_at) VALUES (?, ?, ?) "
+            "INSERT INTO preferences (user_key, language, updated_at) VALUES (?, ?, julianday('now')) "
             "ON CONFLICT (user_key) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at",
-            (user_key, language, time.time()),
+            (user_key, language),
         )
         await self.db.commit()
+
+    # --- the conversation log ---------------------------------------------------------------
+    async def record(self, *, user_key: str, chat_type: str, language: str, question: str, kind: str,
+                     entry_id: str | None, score: float, suggestions: Sequence[str], kb_version: str,
+                     handling_ms: float, at: str | None = None) -> int:  # fmt: skip
+        """Log one exchange and commit it (before the reply is sent); returns its id."""
+        cursor = await self.db.execute(
+            "INSERT INTO exchanges (at, user_key, chat_type, language, question, kind, entry_id, score, suggestions,"
+            " kb_version, handling_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (at or now_iso(), user_key, chat_type, language, question[:MAX_LOGGED_QUESTION], kind, entry_id,
+             round(score, 1), json.dumps(list(suggestions)), kb_version, round(handling_ms, 2)),
+        )  # fmt: skip
+        await self.db.commit()
+        return int(cursor.lastrowid or 0)
+
+    async def set_feedback(self, exchange_id: int, user_key: str, value: int) -> bool:
+        """A 👍 (1) or 👎 (-1) on one's own exchange; False when it is not theirs or is gone."""
+        cursor = await self.db.execute(
+            "UPDATE exchanges SET feedback = ? WHERE id = ? AND user_key = ?", (value, exchange_id, user_key)
+        )
+        await self.db.commit()
+        return cursor.rowcount == 1
+
+    async def forget(self, user_key: str) -> int:
+        """Delete everything kept about one user; returns how many log rows were deleted."""
+        cursor = await self.db.execute("DELETE FROM exchanges WHERE user_key = ?", (user_key,))
+        deleted = cursor.rowcount
+        await self.db.execute("DELETE FROM preferences WHERE user_key = ?", (user_key,))
+        await self.db.commit()
+        return deleted
+
+    async def purge(self, before: str) -> int:
+        """Delete exchanges and events older than ``before``; returns how many exchanges went."""
+        cursor = await self.db.execute("DELETE FROM exchanges WHERE at < ?", (before,))
+        await self.db.execute("DELETE FROM events WHERE at < ?", (before,))
+        await self.db.commit()
+        return cursor.rowcount
+
+    async def event(self, kind: str, detail: str = "") -> None:
+        """Something worth counting that is not an exchange (e.g. a refused moderator command); no identity."""
+        await self.db.execute("INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)", (now_iso(), kind, detail))
+        await self.db.commit()
+
+    async def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        if kind is None:
+            return await self._rows("SELECT * FROM events ORDER BY id")
+        return await self._rows("SELECT * FROM events WHERE kind = ? ORDER BY id", (kind,))
+
+    # --- moderation --------------------------------------------------------------------------
+    async def exchanges(self, where: Filter = Filter(), limit: int | None = None, newest_first: bool = True
+                        ) -> list[dict[str, Any]]:  # fmt: skip
+        clause, args = where.where()
+        order = "DESC" if newest_first else "ASC"
+        sql = f"SELECT * FROM exchanges WHERE {clause} ORDER BY id {order}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return await self._rows(sql, args)
+
+    async def stream(self, where: Filter = Filter(), batch: int = 1000) -> AsyncIterator[dict[str, Any]]:
+        """Every matching exchange, oldest first, fetched in batches: constant memory for any log size."""
+        clause, args = where.where()
+        async with self.db.execute(f"SELECT * FROM exchanges WHERE {clause} ORDER BY id", args) as cursor:
+            while rows := await cursor.fetchmany(batch):
+                for row in rows:
+                    yield dict(row)
+
+    async def unanswered(self, where: Filter = Filter(), low_score: float = 70.0, limit: int = 500
+                         ) -> list[dict[str, Any]]:  # fmt: skip
+        """The latest questions that got a fallback, suggestions, or a low-scoring answer."""
+        clause, args = where.where()
+        return await self._rows(
+            f"SELECT * FROM exchanges WHERE {clause} AND (kind IN ('fallback', 'suggestions') OR "
+            "(kind = 'answer' AND score < ?)) ORDER BY id DESC LIMIT ?",
+            [*args, low_score, limit],
+        )
+
+    async def next_unreviewed(self) -> dict[str, Any] | None:
+        rows = await self._rows(
+            "SELECT * FROM exchanges WHERE verdict IS NULL AND kind IN ('answer', 'suggestions', 'fallback') "
+            "ORDER BY id DESC LIMIT 1"
+        )
+        return rows[0] if rows else None
+
+    async def set_verdict(self, exchange_id: int, verdict: str, note: str | None = None) -> bool:
+        if verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {verdict!r}")
+        cursor = await self.db.execute(
+            "UPDATE exchanges SET verdict = ?, note = COALESCE(?, note), reviewed_at = ? WHERE id = ?",
+            (verdict, note, now_iso(), exchange_id),
+        )
+        await self.db.commit()
+        return cursor.rowcount == 1
+
+    async def stats(self, where: Filter = Filter()) -> dict[str, Any]:
+        clause, args = where.where()
+        totals = (await self._rows(
+            f"SELECT COUNT(*) AS messages, COUNT(DISTINCT user_key) AS users,"
+            f" SUM(kind = 'answer') AS answered, SUM(kind = 'suggestions') AS suggested,"
+            f" SUM(kind = 'fallback') AS fallback, SUM(feedback = 1) AS up, SUM(feedback = -1) AS down"
+            f" FROM exchanges WHERE {clause}", args))[0]  # fmt: skip
+        top = await self._rows(
+            f"SELECT entry_id, COUNT(*) AS count FROM exchanges WHERE {clause} AND kind = 'answer' "
+            "GROUP BY entry_id ORDER BY count DESC, entry_id LIMIT 5",
+            args,
+        )
+        return {**{k: int(v or 0) for k, v in totals.items()}, "top_entries": top}

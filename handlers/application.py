@@ -6,6 +6,7 @@ commands, then buttons, then text, then everything else that is not text.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from telegram import BotCommand, Update
@@ -14,6 +15,7 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
@@ -25,15 +27,15 @@ from bot.flood import FloodGate
 from bot.knowledge import KnowledgeBase
 from bot.schema import LANGS
 from bot.secrets_file import load_or_create
-from bot.storage import Storage
-from handlers import chat, commands, errors, gate, services
+from bot.storage import Storage, now_iso
+from handlers import chat, commands, errors, gate, moderation, services
 from handlers.processor import PerUserProcessor
 
 log = logging.getLogger(__name__)
 
 USER_SECRET_FILE = "user-key.secret"
 WEBHOOK_SECRET_FILE = "webhook.secret"
-DATABASE_FILE = "bot.sqlite3"
+PURGE_EVERY = 24 * 60 * 60  # seconds
 
 
 def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # type: ignore[type-arg]
@@ -55,8 +57,11 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
     application.bot_data[services.KEY] = services.Services(
         settings=settings,
         responder=Responder(kb, default_language=settings.default_language),
-        storage=Storage(settings.data_dir / DATABASE_FILE),
-        user_secret=load_or_create(settings.data_dir / USER_SECRET_FILE),
+        storage=Storage(settings.database_path),
+        user_secret=load_or_create(
+            settings.database_path.parent / USER_SECRET_FILE,
+            settings.user_key_secret.get_secret_value() if settings.user_key_secret else None,
+        ),
         flood=FloodGate(settings.telegram.flood_limit),
     )
 
@@ -67,6 +72,11 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
     application.add_handler(CommandHandler("sources", commands.sources))
     application.add_handler(CommandHandler("language", commands.language))
     application.add_handler(CommandHandler("privacy", commands.privacy))
+    application.add_handler(CommandHandler("forget", moderation.forget))
+    application.add_handler(CommandHandler("unanswered", moderation.unanswered))
+    application.add_handler(CommandHandler("review", moderation.review))
+    application.add_handler(CommandHandler("stats", moderation.stats))
+    application.add_handler(CommandHandler("export", moderation.export))
     application.add_handler(CallbackQueryHandler(chat.on_button))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, chat.on_text))
     application.add_handler(
@@ -79,10 +89,24 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     svc: services.Services = application.bot_data[services.KEY]
     await svc.storage.open()
+    await _purge(svc)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(_purge_job, interval=PURGE_EVERY, first=PURGE_EVERY, name="purge")
     for lang in LANGS:
         menu = [BotCommand(name, svc.text(f"cmd_{name}", lang)) for name in commands.COMMANDS]
         await application.bot.set_my_commands(menu, language_code=None if lang == "en" else lang)
     log.info("bot started: %d entries, knowledge version %s", len(svc.responder.kb.entries), svc.responder.kb.version)
+
+
+async def _purge(svc: services.Services) -> None:
+    """Delete log rows older than the retention period (at start and daily)."""
+    before = now_iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=svc.settings.retention_days))
+    deleted = await svc.storage.purge(before)
+    log.info("retention: %d exchanges older than %d days deleted", deleted, svc.settings.retention_days)
+
+
+async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _purge(services.get(context))
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]

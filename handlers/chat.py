@@ -1,6 +1,12 @@
-"""Questions and buttons: text goes to the core, buttons to entries, topics, languages and votes."""
+"""Questions and buttons: text goes to the core, buttons to entries, topics, languages and votes.
+
+Every exchange is logged, and the log row is committed before the reply is sent: a crash can lose
+a reply, never the record of one that was seen.
+"""
 
 from __future__ import annotations
+
+import time
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ParseMode
@@ -8,21 +14,26 @@ from telegram.ext import ContextTypes
 
 from bot.answer import Reply
 from bot.schema import Lang
-from handlers import render, services
+from handlers import moderation, render, services
 
 
-async def send_reply(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def send_reply(chat_id: int, reply: Reply, context: ContextTypes.DEFAULT_TYPE, exchange_id: int) -> None:
     """Send a core reply as one or more HTML messages; buttons go under the last one."""
     svc = services.get(context)
     parts = render.split_html(reply.text)
-    keyboard = render.reply_keyboard(reply, svc.responder)
+    keyboard = render.reply_keyboard(reply, svc.responder, exchange_id)
     for number, part in enumerate(parts, 1):
         await context.bot.send_message(
-            message.chat_id,
-            part,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard if number == len(parts) else None,
+            chat_id, part, parse_mode=ParseMode.HTML, reply_markup=keyboard if number == len(parts) else None
         )
+
+
+async def answer_and_log(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, started: float) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    exchange_id = await services.get(context).record(update, reply, started)
+    await send_reply(chat.id, reply, context, exchange_id)
 
 
 def question_text(message: Message, username: str) -> str:
@@ -36,19 +47,20 @@ def question_text(message: Message, username: str) -> str:
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    started = time.perf_counter()
     message = update.message
     if message is None:
         return
     svc = services.get(context)
     text = question_text(message, context.bot.username)
-    lang = await _chosen(update, context)
+    chosen = await svc.storage.language(svc.key(update.effective_user.id)) if update.effective_user else None
     hint = update.effective_user.language_code if update.effective_user else None
-    reply = svc.responder.respond(text, lang=lang, hint=hint)
-    await send_reply(message, reply, context)
+    await answer_and_log(update, context, svc.responder.respond(text, lang=chosen, hint=hint), started)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every inline button: an entry, a topic, the topic list, a language, or feedback."""
+    """Every inline button: an entry, a topic, the topic list, a language, a vote, /forget, a review."""
+    started = time.perf_counter()
     query = update.callback_query
     if query is None or query.data is None:
         return
@@ -57,36 +69,36 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = await svc.language(update)
     kb = svc.responder.kb
     message = query.message if isinstance(query.message, Message) else None
-    if kind == render.ENTRY and rest in kb.entries and message is not None:
+    user = update.effective_user
+    if kind == render.ENTRY and rest in kb.entries:
         await query.answer()
-        await send_reply(message, svc.responder.entry_reply(rest, lang), context)
+        await answer_and_log(update, context, svc.responder.entry_reply(rest, lang), started)
     elif kind == render.TOPIC and rest in kb.topics:
         await query.answer()
         await query.edit_message_text(
             svc.text("choose_question", lang), reply_markup=render.topic_keyboard(svc.responder, rest, lang)
         )
-    elif kind == render.TOPICS:
+    elif kind == render.TOPICS and message is not None:
         await query.answer()
         markup = render.topics_keyboard(svc.responder, lang)
-        if message is not None and message.text == svc.text("choose_question", lang):
+        if message.text == svc.text("choose_question", lang):
             await query.edit_message_text(svc.text("choose_topic", lang), reply_markup=markup)
-        elif message is not None:
+        else:
             await context.bot.send_message(message.chat_id, svc.text("choose_topic", lang), reply_markup=markup)
-    elif kind == render.LANGUAGE and rest in ("en", "id") and update.effective_user is not None:
+    elif kind == render.LANGUAGE and rest in ("en", "id") and user is not None:
         chosen: Lang = "en" if rest == "en" else "id"
-        await svc.storage.set_language(svc.key(update.effective_user.id), chosen)
+        await svc.storage.set_language(svc.key(user.id), chosen)
         await query.answer(svc.text("language_set", chosen))
         if message is not None:
             await context.bot.send_message(message.chat_id, svc.text("language_set", chosen))
-    elif kind == render.FEEDBACK:
-        # Stored once conversation logs exist; until then the vote is acknowledged, not kept.
+    elif kind == render.FEEDBACK and user is not None:
+        exchange, _, vote = rest.partition(":")
+        if exchange.isdigit() and vote in ("1", "-1"):
+            await svc.storage.set_feedback(int(exchange), svc.key(user.id), int(vote))
         await query.answer(svc.text("feedback_thanks", lang))
+    elif kind == render.FORGET:
+        await moderation.forget_button(update, context, rest == "yes")
+    elif kind == render.REVIEW:
+        await moderation.review_button(update, context, rest)
     else:
         await query.answer()  # a button from an older knowledge base: nothing to do
-
-
-async def _chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Lang | None:
-    svc = services.get(context)
-    if update.effective_user is None:
-        return None
-    return await svc.storage.language(svc.key(update.effective_user.id))

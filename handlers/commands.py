@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -10,12 +11,13 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from bot.answer import Reply
 from bot.console import sources_text
 from bot.schema import Lang
 from handlers import render, services
 
 #: Command names in menu order; descriptions come from the knowledge base (cmd_<name>).
-COMMANDS = ("start", "help", "topics", "sources", "language", "privacy")
+COMMANDS = ("start", "help", "topics", "sources", "language", "privacy", "forget")
 
 Body = Callable[[Message, services.Services, Lang], Coroutine[Any, Any, None]]
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -64,10 +66,16 @@ async def language(message: Message, svc: services.Services, lang: Lang) -> None
 
 @replying
 async def privacy(message: Message, svc: services.Services, lang: Lang) -> None:
-    await message.reply_text(svc.text("privacy", lang))
+    await message.reply_text(svc.text("privacy", lang, retention_days=svc.settings.retention_days))
 
 
-@replying
-async def not_text(message: Message, svc: services.Services, lang: Lang) -> None:
-    """Stickers, photos, voice notes, locations, documents…: we only read text."""
-    await message.reply_text(svc.text("non_text", lang))
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice notes, locations, documents…: we only read text (logged as non_text)."""
+    started = time.perf_counter()
+    if update.message is None or update.effective_chat is None:
+        return
+    svc = services.get(context)
+    lang = await svc.language(update)
+    reply = Reply("", "non_text", lang, svc.text("non_text", lang))
+    await svc.record(update, reply, started)
+    await update.message.reply_text(reply.text)

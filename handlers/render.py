@@ -13,7 +13,7 @@ from bot.schema import Lang
 MAX_MESSAGE = 4000
 
 # Callback data: short prefixes, ids are at most 48 characters (bot.schema.Id), well under 64 bytes.
-ENTRY, TOPIC, TOPICS, LANGUAGE, FEEDBACK = "e", "t", "T", "l", "f"
+ENTRY, TOPIC, TOPICS, LANGUAGE, FEEDBACK, FORGET, REVIEW = "e", "t", "T", "l", "f", "x", "r"
 
 
 def split_html(text: str, limit: int = MAX_MESSAGE) -> list[str]:
@@ -69,13 +69,16 @@ def button(label: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label[:60], callback_data=data)
 
 
-def reply_keyboard(reply: Reply, responder: Responder) -> InlineKeyboardMarkup | None:
-    """Buttons under a reply: suggestions; or 👍/👎 and related questions; or the topics button."""
+def reply_keyboard(reply: Reply, responder: Responder, exchange_id: int | None = None) -> InlineKeyboardMarkup | None:
+    """Buttons under a reply: suggestions; or 👍/👎 (on the logged exchange) and related questions;
+    or the topics button."""
     kb, lang = responder.kb, reply.language
     if reply.kind == "suggestions":
         return InlineKeyboardMarkup([[button(s.question, f"{ENTRY}:{s.entry_id}")] for s in reply.suggestions])
     if reply.kind == "answer" and reply.entry_id:
-        rows = [[button("👍", f"{FEEDBACK}:{reply.entry_id}:1"), button("👎", f"{FEEDBACK}:{reply.entry_id}:0")]]
+        rows = []
+        if exchange_id is not None:
+            rows.append([button("👍", f"{FEEDBACK}:{exchange_id}:1"), button("👎", f"{FEEDBACK}:{exchange_id}:-1")])
         for other in related(responder, reply.entry_id):
             rows.append([button(kb.entries[other].questions.get(lang)[0], f"{ENTRY}:{other}")])
         return InlineKeyboardMarkup(rows)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.answer import Responder
+from bot.answer import Reply, Responder
 from bot.config import Settings
 from bot.flood import FloodGate
 from bot.privacy import user_key
@@ -25,10 +25,12 @@ class Services:
     storage: Storage
     user_secret: str
     flood: FloodGate
-    started: float = field(default_factory=time.monotonic)
 
     def key(self, user_id: int) -> str:
         return user_key(self.user_secret, user_id)
+
+    def is_moderator(self, update: Update) -> bool:
+        return update.effective_user is not None and update.effective_user.id in self.settings.moderators
 
     async def language(self, update: Update, text: str | None = None) -> Lang:
         """The user's chosen language; else the message's own; Telegram's language_code breaks ties."""
@@ -40,8 +42,26 @@ class Services:
         hint = user.language_code if user is not None else None
         return self.responder.guesser.guess(text or "", hint)
 
-    def text(self, name: str, lang: Lang) -> str:
-        return self.responder.kb.message(name, lang)
+    def text(self, name: str, lang: Lang, **fields: object) -> str:
+        message = self.responder.kb.message(name, lang)
+        return message.format(**fields) if fields else message
+
+    async def record(self, update: Update, reply: Reply, started: float) -> int:
+        """Log the exchange (committed before the reply goes out); returns its id for the 👍/👎 buttons."""
+        user = update.effective_user
+        chat = update.effective_chat
+        return await self.storage.record(
+            user_key=self.key(user.id) if user else "unknown",
+            chat_type=chat.type if chat else "unknown",
+            language=reply.language,
+            question=reply.question,
+            kind=reply.kind,
+            entry_id=reply.entry_id,
+            score=reply.score,
+            suggestions=[s.entry_id for s in reply.suggestions],
+            kb_version=self.responder.kb.version,
+            handling_ms=(time.perf_counter() - started) * 1000,
+        )
 
 
 def get(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -31,11 +31,11 @@ def test_one_huge_paragraph_is_cut_at_words() -> None:
 
 
 def test_answer_keyboard_has_votes_and_related(responder: Responder) -> None:
-    """An answer gets 👍/👎 and at most three related-question buttons."""
-    markup = reply_keyboard(responder.respond("what is the cebu declaration"), responder)
+    """A logged answer gets 👍/👎 on its exchange id and at most three related-question buttons."""
+    markup = reply_keyboard(responder.respond("what is the cebu declaration"), responder, exchange_id=42)
     assert markup is not None
     rows = markup.inline_keyboard
-    assert [b.text for b in rows[0]] == ["👍", "👎"]
+    assert [(b.text, b.callback_data) for b in rows[0]] == [("👍", "f:42:1"), ("👎", "f:42:-1")]
     assert 1 <= len(rows) - 1 <= 3
 
 
@@ -50,7 +50,7 @@ def test_related_prefers_the_entry_list_then_its_topic(responder: Responder) -> 
 def test_callback_data_fits_telegram(responder: Responder) -> None:
     """Every button's callback data is at most 64 bytes."""
     for entry_id in responder.kb.entries:
-        markup = reply_keyboard(responder.entry_reply(entry_id, "en"), responder)
+        markup = reply_keyboard(responder.entry_reply(entry_id, "en"), responder, exchange_id=10**12)
         assert markup is not None
         for row in markup.inline_keyboard:
             for button in row:

@@ -1,0 +1,165 @@
+"""/forget for everyone; /unanswered, /review, /stats and /export for moderators.
+
+Moderator tools speak English (they are for the deploying organisation's staff). Anyone else gets a
+polite refusal, and the attempt is logged as an event with the command name only, no identity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.ext import ContextTypes
+
+from bot import reports
+from bot.storage import Filter, now_iso
+from handlers import render, services
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+VERDICT_LABELS = {"correct": "✅ correct", "wrong": "❌ wrong answer", "new_entry": "📝 needs new entry"}
+
+
+# --- /forget ---------------------------------------------------------------------------------
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.message is None:
+        return
+    svc = services.get(context)
+    lang = await svc.language(update)
+    markup = InlineKeyboardMarkup(
+        [[render.button(svc.text("forget_yes", lang), f"{render.FORGET}:yes"),
+          render.button(svc.text("forget_no", lang), f"{render.FORGET}:no")]]
+    )  # fmt: skip
+    await update.message.reply_text(svc.text("forget_confirm", lang), reply_markup=markup)
+
+
+async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE, confirmed: bool) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    svc = services.get(context)
+    lang = await svc.language(update)  # read before the choice itself is deleted
+    await query.answer()
+    if confirmed:
+        count = await svc.storage.forget(svc.key(user.id))
+        await query.edit_message_text(svc.text("forget_done", lang, count=count))
+    else:
+        await query.edit_message_text(svc.text("forget_kept", lang))
+
+
+# --- moderators ------------------------------------------------------------------------------
+def moderators_only(handler: Handler) -> Handler:
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        svc = services.get(context)
+        if svc.is_moderator(update):
+            await handler(update, context)
+            return
+        await svc.storage.event("refused", handler.__name__)
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(svc.text("not_allowed", await svc.language(update)))
+
+    return guarded
+
+
+def _number(context: ContextTypes.DEFAULT_TYPE, default: int, largest: int) -> int:
+    """The command's first argument as a positive number ("/stats 7"), else the default."""
+    args = context.args or []
+    if args and args[0].isdigit() and int(args[0]) > 0:
+        return min(int(args[0]), largest)
+    return default
+
+
+def _since(days: int) -> str:
+    return now_iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+
+
+@moderators_only
+async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.message is None:
+        return
+    svc = services.get(context)
+    limit = _number(context, 10, 50)
+    rows = await svc.storage.unanswered(Filter(since=_since(svc.settings.retention_days)))
+    groups = reports.group_questions(rows, svc.responder.normalizer)
+    for part in render.split_html(reports.unanswered_text(groups, limit)):
+        await update.message.reply_text(part, parse_mode="HTML")
+
+
+@moderators_only
+async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message is not None:
+        await _send_next_review(update.effective_message, context)
+
+
+async def _send_next_review(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services.get(context)
+    row = await svc.storage.next_unreviewed()
+    if row is None:
+        await message.reply_text("Nothing left to review.")
+        return
+    kb = svc.responder.kb
+    given = kb.entries[row["entry_id"]].questions.en[0] if row["entry_id"] in kb.entries else "—"
+    offered = ", ".join(json.loads(row["suggestions"])) or "—"
+    text = (
+        f"#{row['id']} · {row['at'][:16]} · {row['language']} · {row['kind']} · score {row['score']}\n"
+        f"Question: {row['question']}\n"
+        f"Answered with: {row['entry_id'] or '—'} ({given})\nSuggested: {offered}"
+    )
+    markup = InlineKeyboardMarkup(
+        [[render.button(label, f"{render.REVIEW}:{row['id']}:{verdict}")] for verdict, label in VERDICT_LABELS.items()]
+    )
+    await message.reply_text(render.split_html(text)[0], parse_mode="HTML", reply_markup=markup)
+
+
+async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, data: str) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    svc = services.get(context)
+    if not svc.is_moderator(update):
+        await svc.storage.event("refused", "review")
+        await query.answer(svc.text("not_allowed", await svc.language(update)), show_alert=True)
+        return
+    exchange, _, verdict = data.partition(":")
+    if not exchange.isdigit() or verdict not in VERDICT_LABELS:
+        await query.answer()
+        return
+    stored = await svc.storage.set_verdict(int(exchange), verdict)
+    await query.answer("Saved." if stored else "That exchange is gone (deleted or purged).")
+    if isinstance(query.message, Message):
+        await query.edit_message_text(f"#{exchange}: {VERDICT_LABELS[verdict]}")
+        await _send_next_review(query.message, context)
+
+
+@moderators_only
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.message is None:
+        return
+    svc = services.get(context)
+    days = _number(context, 7, svc.settings.retention_days)
+    where = Filter(since=_since(days))
+    numbers = await svc.storage.stats(where)
+    groups = reports.group_questions(await svc.storage.unanswered(where), svc.responder.normalizer)
+    for part in render.split_html(reports.stats_text(numbers, groups, days)):
+        await update.message.reply_text(part, parse_mode="HTML")
+
+
+@moderators_only
+async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The log as a CSV document (UTF-8 with a byte-order mark, so spreadsheets read it right)."""
+    if update.message is None:
+        return
+    svc = services.get(context)
+    days = _number(context, 30, svc.settings.retention_days)
+    buffer = io.BytesIO()
+    buffer.write(("\ufeff" + reports.CSV_HEADER).encode("utf-8"))
+    async for row in svc.storage.stream(Filter(since=_since(days))):
+        buffer.write(reports.csv_row(row).encode("utf-8"))
+    name = f"exchanges-last-{days}-days-{dt.datetime.now(dt.UTC):%Y%m%d}.csv"
+    await update.message.reply_document(InputFile(buffer.getvalue(), filename=name), caption=f"Last {days} days")
