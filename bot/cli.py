@@ -14,13 +14,14 @@ from pathlib import Path
 
 import yaml
 
-from bot import logsetup
+from bot import logs_cli, logsetup
 from bot.answer import Responder
 from bot.config import ConfigError, Settings, load_settings
-from bot.console import run_console
+from bot.console import ConsoleLog, run_console
 from bot.evaluation import evaluate, load_set
 from bot.knowledge import check_knowledge, load_knowledge
 from bot.problems import ProblemsError
+from bot.secrets_file import USER_SECRET_FILE, load_or_create
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("set", type=Path, help="question set (YAML)")
     evaluate.add_argument("-v", "--verbose", action="store_true", help="list every miss")
 
+    logs_cli.add_parser(commands, common)
+
     validate = commands.add_parser(
         "validate", parents=[common], help="check a knowledge base; problems as file:line: message"
     )
@@ -86,7 +89,12 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def _chat(settings: Settings, lang: str | None) -> int:
     responder = _responder(settings)
-    run_console(responder, input, print, lang)  # type: ignore[arg-type]
+    secret = load_or_create(
+        settings.database_path.parent / USER_SECRET_FILE,
+        settings.user_key_secret.get_secret_value() if settings.user_key_secret else None,
+    )
+    with ConsoleLog(settings.database_path, secret, responder.kb.version) as record:
+        run_console(responder, input, print, lang, record)  # type: ignore[arg-type]
     return 0
 
 
@@ -141,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config)
         if args.command == "validate":
             return _validate(settings, args.directory)
+        if args.command == "logs":
+            return logs_cli.run(settings, args, lambda: _responder(settings).normalizer)
         if args.command == "eval":
             return _eval(settings, args.set, args.verbose)
         if args.command == "ask":

@@ -5,10 +5,21 @@ Input and output are passed in, so tests drive a whole conversation without a te
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sqlite3
+import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from bot.answer import Reply, Responder, cite
+from bot.privacy import user_key
 from bot.schema import Lang
+from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+Recorder = Callable[[Reply, float], None]
 
 _COMMANDS = "/topics  /sources  /language en|id  /help  /quit"
 
@@ -37,9 +48,21 @@ def sources_text(responder: Responder, lang: Lang) -> str:
 
 
 def run_console(
-    responder: Responder, read: Callable[[str], str], write: Callable[[str], None], lang: Lang | None = None
+    responder: Responder,
+    read: Callable[[str], str],
+    write: Callable[[str], None],
+    lang: Lang | None = None,
+    record: Recorder | None = None,
 ) -> None:
-    """Read questions until /quit or end of input; a number picks from the last numbered list."""
+    """Read questions until /quit or end of input; a number picks from the last numbered list.
+
+    Every exchange goes to ``record`` (the conversation log) before it is shown."""
+
+    def show(reply: Reply, started: float) -> None:
+        if record is not None:
+            record(reply, started)
+        write(reply.text)
+
     chosen: Lang | None = lang
     numbered: list[str] = []
     write(responder.kb.message("help", chosen or responder.guesser.default) + f"\n\n{_COMMANDS}")
@@ -67,11 +90,52 @@ def run_console(
             else:
                 write("Usage: /language en|id")
         elif line.isdigit() and 1 <= int(line) <= len(numbered):
-            write(responder.entry_reply(numbered[int(line) - 1], current).text)
+            show(responder.entry_reply(numbered[int(line) - 1], current), time.perf_counter())
         else:
-            reply: Reply = responder.respond(line, lang=chosen)
+            started = time.perf_counter()
+            reply = responder.respond(line, lang=chosen)
             numbered = [s.entry_id for s in reply.suggestions]
-            write(reply.text)
+            show(reply, started)
+
+
+class ConsoleLog:
+    """Writes console exchanges to the conversation log (user key "console", chat type "console").
+
+    The console is synchronous; this runs the same async :class:`Storage` on a private event loop,
+    so there is one implementation of the log. If the database cannot be opened, the chat still
+    works and says once that nothing is being logged.
+    """
+
+    def __init__(self, path: Path, secret: str, kb_version: str) -> None:
+        self._storage = Storage(path)
+        self._loop = asyncio.new_event_loop()
+        self._key = user_key(secret, 0)
+        self._version = kb_version
+        self.available = False
+
+    def __enter__(self) -> ConsoleLog:
+        try:
+            self._loop.run_until_complete(self._storage.open())
+            self.available = True
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("conversation log unavailable (%s): this chat is not logged", exc)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.run_until_complete(self._storage.close())
+        self._loop.close()
+
+    def __call__(self, reply: Reply, started: float) -> None:
+        if not self.available:
+            return
+        self._loop.run_until_complete(
+            self._storage.record(
+                user_key=self._key, chat_type="console", language=reply.language, question=reply.question,
+                kind=reply.kind, entry_id=reply.entry_id, score=reply.score,
+                suggestions=[s.entry_id for s in reply.suggestions], kb_version=self._version,
+                handling_ms=(time.perf_counter() - started) * 1000,
+            )
+        )  # fmt: skip
 
 
 def transcript(responder: Responder, lines: Iterable[str], lang: Lang | None = None) -> list[str]:

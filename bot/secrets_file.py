@@ -10,6 +10,9 @@ import os
 import secrets
 from pathlib import Path
 
+#: Where the user-key secret is generated, next to the database, when none is configured.
+USER_SECRET_FILE = "user-key.secret"
+
 
 def load_or_create(path: Path, configured: str | None = None) -> str:
     """The configured secret, else the one in ``path``, else a new one written there (mode 0600)."""

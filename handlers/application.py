@@ -26,14 +26,13 @@ from bot.config import Settings
 from bot.flood import FloodGate
 from bot.knowledge import KnowledgeBase
 from bot.schema import LANGS
-from bot.secrets_file import load_or_create
+from bot.secrets_file import USER_SECRET_FILE, load_or_create
 from bot.storage import Storage, now_iso
 from handlers import chat, commands, errors, gate, moderation, services
 from handlers.processor import PerUserProcessor
 
 log = logging.getLogger(__name__)
 
-USER_SECRET_FILE = "user-key.secret"
 WEBHOOK_SECRET_FILE = "webhook.secret"
 PURGE_EVERY = 24 * 60 * 60  # seconds
 

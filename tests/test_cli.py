@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Where the CLI under test keeps its database, so tests never write into the repository.
+DATA = Path(tempfile.mkdtemp(prefix="migrant-bot-cli-"))
 
 
 def run(
     *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
-    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **(env or {})}
+    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "MIGRANT_BOT_DATA_DIR": str(DATA), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
