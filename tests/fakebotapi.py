@@ -221,6 +221,9 @@ class FakeBotAPI:
         form = await request.post()
         params: dict[str, Any] = {}
         for key, value in form.items():
+            if isinstance(value, web.FileField):
+                params[key] = {"filename": value.filename, "content": value.file.read()}
+                continue
             if not isinstance(value, str):
                 continue
             try:
@@ -255,7 +258,7 @@ class FakeBotAPI:
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method in ("sendMessage", "editMessageText"):
+        if method in ("sendMessage", "editMessageText", "sendDocument"):
             chat_id = params.get("chat_id")
             chat = self._chats.get(chat_id, {"id": chat_id, "type": "private"}) if isinstance(chat_id, int) else {}
             message = {"message_id": params.get("message_id") or next(self._message_ids), "date": int(time.time()),

@@ -1,13 +1,16 @@
 """The SQLite storage (bot.storage), pseudonymous keys (bot.privacy) and generated secrets."""
 
 import asyncio
+import json
 import sqlite3
 import stat
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from bot.privacy import user_key
 from bot.secrets_file import load_or_create
-from bot.storage import MIGRATIONS, Storage
+from bot.storage import MAX_LOGGED_QUESTION, MIGRATIONS, Filter, Storage, now_iso
 
 
 def test_language_round_trip_and_persistence(tmp_path: Path) -> None:
@@ -62,3 +65,125 @@ def test_configured_secret_wins(tmp_path: Path) -> None:
     """A secret from the config is used as is and nothing is written."""
     assert load_or_create(tmp_path / "x.secret", "configured") == "configured"
     assert not (tmp_path / "x.secret").exists()
+
+
+def _record(storage: Storage, user: str = "k1", at: str | None = None, **fields: object) -> Coroutine[Any, Any, int]:
+    values: dict[str, Any] = dict(user_key=user, chat_type="private", language="en", question="what is the ILO",
+                                  kind="answer", entry_id="ilo", score=95.0, suggestions=[], kb_version="v1",
+                                  handling_ms=1.5, at=at)  # fmt: skip
+    values.update(fields)
+    return storage.record(**values)
+
+
+def _with_storage(path: Path, scenario: Callable[[Storage], Coroutine[Any, Any, None]]) -> None:
+    async def run() -> None:
+        storage = Storage(path)
+        await storage.open()
+        try:
+            await scenario(storage)
+        finally:
+            await storage.close()
+
+    asyncio.run(run())
+
+
+def test_record_keeps_every_field_and_truncates_the_question(tmp_path: Path) -> None:
+    """A logged exchange keeps what moderators need; a long question is cut to 1,000 characters."""
+
+    async def scenario(storage: Storage) -> None:
+        exchange = await _record(storage, question="x" * 5000, kind="suggestions", entry_id=None,
+                                 suggestions=["a", "b"])  # fmt: skip
+        (row,) = await storage.exchanges()
+        assert row["id"] == exchange and len(row["question"]) == MAX_LOGGED_QUESTION
+        assert json.loads(row["suggestions"]) == ["a", "b"] and row["kind"] == "suggestions"
+        assert row["verdict"] is None and row["feedback"] is None
+
+    _with_storage(tmp_path / "db.sqlite3", scenario)
+
+
+def test_forget_deletes_one_users_rows_and_choice(tmp_path: Path) -> None:
+    """forget() removes that user's exchanges and language choice, and nobody else's."""
+
+    async def scenario(storage: Storage) -> None:
+        for _ in range(3):
+            await _record(storage, "a")
+        await _record(storage, "b")
+        await storage.set_language("a", "id")
+        assert await storage.forget("a") == 3
+        assert await storage.language("a") is None
+        assert [r["user_key"] for r in await storage.exchanges()] == ["b"]
+
+    _with_storage(tmp_path / "db.sqlite3", scenario)
+
+
+def test_purge_deletes_only_old_rows(tmp_path: Path) -> None:
+    """Retention: rows before the cut-off go, newer ones stay."""
+
+    async def scenario(storage: Storage) -> None:
+        await _record(storage, at="2020-01-01T00:00:00.000Z")
+        await _record(storage, at=now_iso())
+        await storage.event("refused", "stats")
+        assert await storage.purge(before="2021-01-01T00:00:00.000Z") == 1
+        assert len(await storage.exchanges()) == 1 and len(await storage.events()) == 1
+
+    _with_storage(tmp_path / "db.sqlite3", scenario)
+
+
+def test_feedback_only_on_ones_own_exchange(tmp_path: Path) -> None:
+    """A vote counts only from the user the exchange belongs to."""
+
+    async def scenario(storage: Storage) -> None:
+        exchange = await _record(storage, "a")
+        assert not await storage.set_feedback(exchange, "b", -1)
+        assert await storage.set_feedback(exchange, "a", 1)
+        assert (await storage.exchanges())[0]["feedback"] == 1
+
+    _with_storage(tmp_path / "db.sqlite3", scenario)
+
+
+def test_review_queue_and_verdicts(tmp_path: Path) -> None:
+    """The newest unreviewed exchange comes first; a verdict (and note) takes it off the queue."""
+
+    async def scenario(storage: Storage) -> None:
+        older = await _record(storage)
+        newer = await _record(storage, kind="fallback", entry_id=None)
+        await _record(storage, kind="smalltalk", entry_id=None)  # nothing to review in smalltalk
+        assert (await storage.next_unreviewed() or {})["id"] == newer
+        assert await storage.set_verdict(newer, "new_entry", "add minimum wage")
+        assert (await storage.next_unreviewed() or {})["id"] == older
+        assert await storage.set_verdict(older, "correct")
+        assert await storage.next_unreviewed() is None
+        notes = {r["id"]: r["note"] for r in await storage.exchanges()}
+        assert notes[newer] == "add minimum wage"
+
+    _with_storage(tmp_path / "db.sqlite3", scenario)
+
+
+def test_stream_returns_everything_in_order(tmp_path: Path) -> None:
+    """stream() yields every row oldest first across batch boundaries, honouring the filter."""
+
+    async def scenario(storage: Storage) -> None:
+        for number in range(25):
+            await _record(storage, question=f"q{number}", kind="answer" if number % 2 else "fallback")
+        got = [r["question"] async for r in storage.stream(Filter(kinds=("fallback",)), batch=4)]
+        assert got == [f"q{n}" for n in range(0, 25, 2)]
+
+    _with_storage(tmp_path / "db.sqlite3", scenario)
+
+
+def test_a_version_1_database_is_upgraded_without_loss(tmp_path: Path) -> None:
+    """A database from before the conversation log opens, gains the log, and keeps its data."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(f"BEGIN; {MIGRATIONS[0]} PRAGMA user_version = 1; COMMIT;")
+        db.execute("INSERT INTO preferences VALUES ('k', 'id', 1.0)")
+
+    async def scenario(storage: Storage) -> None:
+        assert await storage.version() == len(MIGRATIONS) >= 2
+        assert await storage.language("k") == "id"
+        await _record(storage)
+        assert len(await storage.exchanges()) == 1
+
+    _with_storage(path, scenario)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -6,9 +6,14 @@ pointing at tests/fakebotapi.py, and uses long polling exactly as it would with 
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
+import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.privacy import user_key
+from bot.storage import COLUMNS, Storage
 from tests.fakebotapi import BOT_USER, TOKEN, FakeBotAPI, html_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,10 +71,31 @@ def fake() -> Iterator[FakeBotAPI]:
     server.stop()
 
 
+MODERATOR = 9999
+
+
+async def _old_exchange(path: Path) -> None:
+    """A log row from long ago, which the retention purge at start must delete."""
+    storage = Storage(path)
+    await storage.open()
+    await storage.record(user_key="old", chat_type="private", language="en", question="an old question",
+                         kind="answer", entry_id="ilo", score=90, suggestions=[], kb_version="x",
+                         handling_ms=1, at="2000-01-01T00:00:00.000Z")  # fmt: skip
+    await storage.close()
+
+
 @pytest.fixture(scope="module")
-def bot(fake: FakeBotAPI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("data")
-    running = Bot(_environment(f"http://127.0.0.1:{fake.port}/bot", data), data / "bot.log")
+    asyncio.run(_old_exchange(data / "bot.sqlite3"))
+    return data
+
+
+@pytest.fixture(scope="module")
+def bot(fake: FakeBotAPI, data_dir: Path) -> Iterator[Bot]:
+    data = data_dir
+    env = _environment(f"http://127.0.0.1:{fake.port}/bot", data, MIGRANT_BOT_MODERATORS=str(MODERATOR))
+    running = Bot(env, data / "bot.log")
     try:
         fake.wait_for(lambda: len([c for c in fake.calls if c.method == "setMyCommands"]) >= 2, timeout=30)
         fake.wait_for(lambda: any(c.method == "getUpdates" for c in fake.calls), timeout=30)
@@ -281,6 +309,122 @@ def test_group_reply_to_the_bot_is_answered(fake: FakeBotAPI, bot: Bot) -> None:
     assert "International Organisation for Migration" in fake.wait_sent(group, 2)[1].params["text"]
 
 
+def rows(data_dir: Path, sql: str = "SELECT * FROM exchanges", args: tuple = ()) -> list[sqlite3.Row]:  # type: ignore[type-arg]
+    with sqlite3.connect(data_dir / "bot.sqlite3") as db:
+        db.row_factory = sqlite3.Row
+        return list(db.execute(sql, args))
+
+
+def key_of(data_dir: Path, user_id: int) -> str:
+    return user_key((data_dir / "user-key.secret").read_text(encoding="utf-8").strip(), user_id)
+
+
+def test_old_rows_are_purged_at_start(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
+    """Rows older than retention_days are gone once the bot has started."""
+    assert rows(data_dir, "SELECT * FROM exchanges WHERE question = 'an old question'") == []
+    assert "retention: 1 exchanges older than 90 days deleted" in bot.log
+
+
+def test_every_kind_of_exchange_is_logged(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
+    """Answers, suggestions, fallbacks, smalltalk and non-text messages each leave a row, with its details."""
+    for text in ("what is the ILO", "labour inspection conference", "best food in Penang?", "thanks"):
+        fake.send_text(2018, text)
+    fake.push({"message": fake.message(2018, location={"latitude": 1.3, "longitude": 103.8})})
+    fake.wait_sent(2018, 5)
+    logged = rows(data_dir, "SELECT * FROM exchanges WHERE user_key = ? ORDER BY id", (key_of(data_dir, 2018),))
+    assert [r["kind"] for r in logged] == ["answer", "suggestions", "fallback", "smalltalk", "non_text"]
+    first = logged[0]
+    assert first["question"] == "what is the ILO" and first["entry_id"] == "ilo" and first["language"] == "en"
+    assert first["chat_type"] == "private" and first["kb_version"] and first["handling_ms"] >= 0
+    assert first["at"].endswith("Z") and len(first["suggestions"]) >= 2
+    assert len(json.loads(logged[1]["suggestions"])) >= 2
+
+
+def test_feedback_is_stored_on_the_exchange(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
+    """👎 under an answer is stored on that exchange; another user's vote on it is not."""
+    fake.send_text(2019, "what is the IOM")
+    (call,) = fake.wait_sent(2019)
+    down = next(data for label, data in buttons(call.result) if label == "👎")
+    fake.press(2020, call.result, down)  # someone else pressing it changes nothing
+    fake.press(2019, call.result, down)
+    exchange = int(down.split(":")[1])
+    fake.wait_for(lambda: rows(data_dir, "SELECT feedback FROM exchanges WHERE id = ?", (exchange,))[0][0] == -1)
+
+
+def test_forget_deletes_everything_about_the_user(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
+    """/forget → confirm: every row of that user is deleted, and the reply says how many."""
+    fake.send_text(2021, "what is the ILO")
+    fake.send_text(2021, "what is the IOM")
+    fake.send_text(2022, "what is the ILO")  # another user, who keeps theirs
+    fake.wait_sent(2021, 2)
+    fake.wait_sent(2022)
+    fake.send_text(2021, "/forget")
+    confirm = fake.wait_sent(2021, 3)[2]
+    assert ("Yes, delete", "x:yes") in buttons(confirm.result)
+    fake.press(2021, confirm.result, "x:yes")
+    done = fake.wait_sent(2021, method="editMessageText")[0]
+    assert done.params["text"] == "Done: 2 records about you were deleted."
+    assert rows(data_dir, "SELECT * FROM exchanges WHERE user_key = ?", (key_of(data_dir, 2021),)) == []
+    assert len(rows(data_dir, "SELECT * FROM exchanges WHERE user_key = ?", (key_of(data_dir, 2022),))) == 1
+
+
+def test_moderator_commands_are_refused_to_others(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
+    """/export from someone who is not a moderator: a polite refusal, an event with no identity."""
+    fake.send_text(2023, "/export")
+    (call,) = fake.wait_sent(2023)
+    assert call.params["text"] == "Sorry, this command is only for the moderators of this bot."
+    events = rows(data_dir, "SELECT * FROM events")
+    assert [(e["kind"], e["detail"]) for e in events] == [("refused", "export")]
+    assert fake.sent(2023, "sendDocument") == []
+
+
+def test_moderator_stats_unanswered_review_export(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
+    """A moderator gets statistics, grouped unanswered questions, a review queue and a CSV export."""
+    for text in ("what is the minimum wage in malaysia", "minimum wage malaysia?", "visa to japan cost"):
+        fake.send_text(2024, text)
+    fake.wait_sent(2024, 3)
+    fake.send_text(MODERATOR, "/stats")
+    stats = fake.wait_sent(MODERATOR)[0].params["text"]
+    assert "messages from" in stats and "Answered" in stats and "👍" in stats and "Top entries:" in stats
+    fake.send_text(MODERATOR, "/unanswered")
+    unanswered = fake.wait_sent(MODERATOR, 2)[1].params["text"]
+    assert "2× minimum wage malaysia?" in unanswered
+
+    fake.send_text(MODERATOR, "/review")
+    item = fake.wait_sent(MODERATOR, 3)[2]
+    exchange = int(item.params["text"].split()[0].lstrip("#"))
+    fake.press(MODERATOR, item.result, f"r:{exchange}:new_entry")
+    fake.wait_for(
+        lambda: rows(data_dir, "SELECT verdict FROM exchanges WHERE id = ?", (exchange,))[0][0] == "new_entry"
+    )
+
+    fake.send_text(MODERATOR, "/export")
+    (document,) = fake.wait_sent(MODERATOR, method="sendDocument")
+    upload = document.params["document"]
+    assert upload["filename"].endswith(".csv")
+    table = list(csv.DictReader(io.StringIO(upload["content"].decode("utf-8-sig"))))
+    assert list(table[0]) == list(COLUMNS)
+    assert any(r["question"] == "visa to japan cost" and r["kind"] == "fallback" for r in table)
+    assert any(r["verdict"] == "new_entry" for r in table)
+
+
+def test_database_holds_no_raw_identity(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
+    """No column of any table holds a user id, chat id, username or first name seen so far."""
+    ids = {str(u) for u in range(2001, 2030)} | {str(MODERATOR), "3001", "3002"}
+    names = {f"worker{u}" for u in ids} | {f"Worker{u}".casefold() for u in ids}
+    with sqlite3.connect(data_dir / "bot.sqlite3") as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for row in db.execute(f"SELECT * FROM {table}"):
+                for value in row:
+                    text = str(value).casefold()
+                    assert not any(name in text for name in names), (table, value)
+                    if isinstance(value, int | float):
+                        assert str(int(value)) not in ids, (table, value)
+                    else:
+                        assert not any(f"-{i}" == text or i == text for i in ids), (table, value)
+
+
 def test_logs_hold_no_token_text_or_identity(fake: FakeBotAPI, bot: Bot) -> None:
     """After all of the above, the log has no token, no message text, no user id or name."""
     log = bot.log
@@ -333,3 +477,27 @@ def _post(url: str, update: dict, secret: str) -> httpx.Response | None:  # type
         return httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}, timeout=5)
     except httpx.TransportError:
         return None  # the webhook server is not listening yet
+
+
+def test_crash_safety_every_answered_message_has_its_row(fake: FakeBotAPI, tmp_path: Path) -> None:
+    """Under load, SIGKILL the bot, restart it, three times: every message that got a reply has its
+    log row (the row is committed before the reply is sent), and the database passes integrity_check."""
+    env = _environment(f"http://127.0.0.1:{fake.port}/bot", tmp_path)
+    first_user = 40_000
+    for round_number in range(3):
+        running = Bot(env, tmp_path / f"crash-{round_number}.log")
+        users = range(first_user + round_number * 100, first_user + round_number * 100 + 60)
+        for user in users:
+            fake.send_text(user, f"what is the ILO question {user}")
+        fake.wait_for(lambda: sum(1 for u in users if fake.sent(u)) >= 15, timeout=30)  # noqa: B023
+        running.process.kill()  # SIGKILL: no shutdown, no flush
+        running.process.wait(10)
+        running.stop()
+    answered = {
+        int(c.params["chat_id"]) for c in fake.sent() if c.result is not None and c.params["chat_id"] >= first_user
+    }
+    logged = {int(r["question"].rsplit(" ", 1)[1]) for r in rows(tmp_path, "SELECT question FROM exchanges")}
+    assert len(answered) >= 45
+    assert answered <= logged
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
