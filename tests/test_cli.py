@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -155,3 +156,14 @@ def test_config_option_after_the_command(tmp_path: Path) -> None:
     done = run("ask", "--config", str(config), "--json", "ILO")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["language"] == "id"
+
+
+def test_console_chat_is_logged_without_identity() -> None:
+    """Console exchanges go to the same conversation log, as chat type "console"."""
+    done = run("chat", stdin="what is IALI exactly\n")
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(DATA / "bot.sqlite3") as db:
+        logged = db.execute(
+            "SELECT chat_type, kind, entry_id FROM exchanges WHERE question = 'what is IALI exactly'"
+        ).fetchall()
+    assert logged == [("console", "answer", "iali")]
