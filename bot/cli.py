@@ -20,7 +20,9 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.console import ConsoleLog, run_console
 from bot.evaluation import evaluate, load_set
 from bot.knowledge import check_knowledge, load_knowledge
+from bot.lint import lint
 from bot.problems import ProblemsError
+from bot.schema import LANGS
 from bot.secrets_file import USER_SECRET_FILE, load_or_create
 
 
@@ -63,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         "validate", parents=[common], help="check a knowledge base; problems as file:line: message"
     )
     validate.add_argument("directory", nargs="?", type=Path, help="knowledge directory (default: configured)")
+    validate.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+
+    kb = commands.add_parser("kb", parents=[common], help="knowledge-base tools")
+    kb_actions = kb.add_subparsers(dest="action", metavar="ACTION", required=True)
+    kb_stats = kb_actions.add_parser("stats", parents=[common], help="entries, phrasings, topics, sources, warnings")
+    kb_stats.add_argument("directory", nargs="?", type=Path, help="knowledge directory (default: configured)")
     return parser
 
 
@@ -114,16 +122,39 @@ def _run(settings: Settings) -> int:
     return 0
 
 
-def _validate(settings: Settings, directory: Path | None) -> int:
+def _validate(settings: Settings, directory: Path | None, strict: bool) -> int:
+    """Errors (exit 1) then the linter's warnings (exit 1 only with --strict)."""
     target = directory or settings.knowledge_dir
     kb, problems = check_knowledge(target)
     for problem in problems:
         print(problem)
     if kb is None:
-        print(f"{len(problems)} problem(s) in {target}", file=sys.stderr)
+        print(f"{len(problems)} error(s) in {target}", file=sys.stderr)
         return 1
+    warnings = lint(Responder(kb, default_language=settings.default_language))
+    for warning in warnings:
+        print(warning)
     phrasings = sum(len(e.questions.en) + len(e.questions.id) for e in kb.entries.values())
-    print(f"ok: {len(kb.entries)} entries, {phrasings} phrasings, {len(kb.sources)} sources (version {kb.version})")
+    print(
+        f"ok: {len(kb.entries)} entries, {phrasings} phrasings, {len(kb.sources)} sources, "
+        f"{len(warnings)} warning(s) (version {kb.version})"
+    )
+    return 1 if strict and warnings else 0
+
+
+def _kb_stats(settings: Settings, directory: Path | None) -> int:
+    kb = load_knowledge(directory or settings.knowledge_dir)
+    responder = Responder(kb, default_language=settings.default_language)
+    warnings = lint(responder)
+    ambiguous = sum("too close for users" in w.message for w in warnings)
+    per_language = {lang: sum(len(e.questions.get(lang)) for e in kb.entries.values()) for lang in LANGS}
+    used = {e.topic for e in kb.entries.values()}
+    print(f"version:    {kb.version}")
+    print(f"entries:    {len(kb.entries)}")
+    print("phrasings:  " + ", ".join(f"{lang} {count}" for lang, count in per_language.items()))
+    print(f"topics:     {len(kb.topics)} ({len(used)} with entries)")
+    print(f"sources:    {len(kb.sources)}")
+    print(f"warnings:   {len(warnings)} ({ambiguous} ambiguity)")
     return 0
 
 
@@ -148,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         if args.command == "validate":
-            return _validate(settings, args.directory)
+            return _validate(settings, args.directory, args.strict)
+        if args.command == "kb":
+            return _kb_stats(settings, args.directory)
         if args.command == "logs":
             return logs_cli.run(settings, args, lambda: _responder(settings).normalizer)
         if args.command == "eval":

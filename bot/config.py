@@ -65,6 +65,7 @@ class Settings(_Section):
     retention_days: int = Field(90, ge=1)
     user_key_secret: SecretStr | None = None
     default_language: Lang = "en"
+    reload_interval: float = Field(5.0, ge=0)
     telegram: TelegramSettings = TelegramSettings()
     webhook: WebhookSettings = WebhookSettings()
 
@@ -75,6 +76,10 @@ class Settings(_Section):
     @property
     def database_path(self) -> Path:
         return self.database or self.data_dir / "bot.sqlite3"
+
+    @property
+    def admins(self) -> frozenset[int]:
+        return frozenset(self.telegram.admins)
 
     @property
     def moderators(self) -> frozenset[int]:
@@ -96,6 +101,7 @@ ENVIRONMENT: dict[str, tuple[PathKey, Any]] = {
     "MIGRANT_BOT_RETENTION_DAYS": (("retention_days",), str),
     "MIGRANT_BOT_USER_KEY_SECRET": (("user_key_secret",), str),
     "MIGRANT_BOT_DEFAULT_LANGUAGE": (("default_language",), str),
+    "MIGRANT_BOT_RELOAD_INTERVAL": (("reload_interval",), str),
     "MIGRANT_BOT_MODE": (("telegram", "mode"), str),
     "MIGRANT_BOT_FLOOD_LIMIT": (("telegram", "flood_limit"), str),
     "MIGRANT_BOT_ADMINS": (("telegram", "admins"), _ids),

@@ -50,16 +50,21 @@ class KnowledgeBase:
     messages: dict[str, Localized]
     version: str
     files: tuple[Path, ...] = field(default=())
+    #: Where things were defined: ("entry", id), ("source", id), ("phrasing", entry id, lang, index).
+    origins: dict[tuple[str, ...], tuple[Path, int]] = field(default_factory=dict)
 
     def message(self, name: str, lang: Lang) -> str:
         return self.messages[name].get(lang)
+
+    def where(self, *key: str) -> tuple[Path, int]:
+        return self.origins.get(key, (self.files[0].parent if self.files else Path("."), 0))
 
 
 @dataclass
 class _Origin:
     """Where each id was defined, so set-level problems can name a line too."""
 
-    lines: dict[tuple[str, str], tuple[Path, int]] = field(default_factory=dict)
+    lines: dict[tuple[str, ...], tuple[Path, int]] = field(default_factory=dict)
 
     def at(self, kind: str, ident: str) -> tuple[Path, int]:
         return self.lines[(kind, ident)]
@@ -181,6 +186,10 @@ def _merge(
         for i, entry in enumerate(kfile.entries):
             if claim("entry", entry.id, located, ("entries", i)):
                 entries[entry.id] = entry
+                for lang in LANGS:
+                    for j, _ in enumerate(entry.questions.get(lang)):
+                        line = located.line_of(("entries", i, "questions", lang, j))
+                        origin.lines[("phrasing", entry.id, lang, str(j))] = (located.path, line)
         for i, talk in enumerate(kfile.smalltalk):
             if claim("smalltalk", talk.id, located, ("smalltalk", i)):
                 smalltalk.append(talk)
@@ -239,6 +248,7 @@ def _merge(
         present_words=frozenset(present_words),
         entities=frozenset(entities),
         smalltalk=smalltalk,
+        origins=dict(origin.lines),
         messages=messages,
         version=version,
         files=paths,

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One mistake in one file; ``line`` is 1-based, 0 when the whole file is meant."""
+    """One mistake in one file; ``line`` is 1-based, 0 when the whole file is meant.
+
+    An ``error`` makes the knowledge base unusable; a ``warning`` (from the linter) is worth fixing
+    but never stops the bot."""
 
     path: Path
     line: int
     message: str
+    severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
-        return f"{where}: {self.message}"
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {label}{self.message}"
 
 
 class ProblemsError(Exception):

@@ -28,7 +28,8 @@ from bot.knowledge import KnowledgeBase
 from bot.schema import LANGS
 from bot.secrets_file import USER_SECRET_FILE, load_or_create
 from bot.storage import Storage, now_iso
-from handlers import chat, commands, errors, gate, moderation, services
+from bot.watch import Watcher
+from handlers import admin, chat, commands, errors, gate, moderation, services
 from handlers.processor import PerUserProcessor
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
             settings.user_key_secret.get_secret_value() if settings.user_key_secret else None,
         ),
         flood=FloodGate(settings.telegram.flood_limit),
+        watcher=Watcher(settings.knowledge_dir),
     )
 
     application.add_handler(TypeHandler(Update, gate.gate), group=-1)
@@ -76,6 +78,8 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
     application.add_handler(CommandHandler("review", moderation.review))
     application.add_handler(CommandHandler("stats", moderation.stats))
     application.add_handler(CommandHandler("export", moderation.export))
+    application.add_handler(CommandHandler("reload", admin.reload))
+    application.add_handler(CommandHandler("version", admin.version))
     application.add_handler(CallbackQueryHandler(chat.on_button))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, chat.on_text))
     application.add_handler(
@@ -91,6 +95,9 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await _purge(svc)
     if application.job_queue is not None:
         application.job_queue.run_repeating(_purge_job, interval=PURGE_EVERY, first=PURGE_EVERY, name="purge")
+        interval = svc.settings.reload_interval
+        if interval > 0:
+            application.job_queue.run_repeating(admin.watch, interval=interval, first=interval, name="reload")
     for lang in LANGS:
         menu = [BotCommand(name, svc.text(f"cmd_{name}", lang)) for name in commands.COMMANDS]
         await application.bot.set_my_commands(menu, language_code=None if lang == "en" else lang)

@@ -12,28 +12,32 @@ from telegram import Message, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.answer import Reply
+from bot.answer import Reply, Responder
 from bot.schema import Lang
 from handlers import moderation, render, services
 
 
-async def send_reply(chat_id: int, reply: Reply, context: ContextTypes.DEFAULT_TYPE, exchange_id: int) -> None:
+async def send_reply(
+    chat_id: int, reply: Reply, context: ContextTypes.DEFAULT_TYPE, exchange_id: int, responder: Responder
+) -> None:
     """Send a core reply as one or more HTML messages; buttons go under the last one."""
-    svc = services.get(context)
     parts = render.split_html(reply.text)
-    keyboard = render.reply_keyboard(reply, svc.responder, exchange_id)
+    keyboard = render.reply_keyboard(reply, responder, exchange_id)
     for number, part in enumerate(parts, 1):
         await context.bot.send_message(
             chat_id, part, parse_mode=ParseMode.HTML, reply_markup=keyboard if number == len(parts) else None
         )
 
 
-async def answer_and_log(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, started: float) -> None:
+async def answer_and_log(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, started: float, responder: Responder
+) -> None:
+    """``responder`` is the one that made ``reply``: a reload in between must not mix two versions."""
     chat = update.effective_chat
     if chat is None:
         return
-    exchange_id = await services.get(context).record(update, reply, started)
-    await send_reply(chat.id, reply, context, exchange_id)
+    exchange_id = await services.get(context).record(update, reply, started, responder.kb.version)
+    await send_reply(chat.id, reply, context, exchange_id, responder)
 
 
 def question_text(message: Message, username: str) -> str:
@@ -52,10 +56,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     svc = services.get(context)
+    responder = svc.responder
     text = question_text(message, context.bot.username)
     chosen = await svc.storage.language(svc.key(update.effective_user.id)) if update.effective_user else None
     hint = update.effective_user.language_code if update.effective_user else None
-    await answer_and_log(update, context, svc.responder.respond(text, lang=chosen, hint=hint), started)
+    await answer_and_log(update, context, responder.respond(text, lang=chosen, hint=hint), started, responder)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -67,20 +72,21 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services.get(context)
     kind, _, rest = query.data.partition(":")
     lang = await svc.language(update)
-    kb = svc.responder.kb
+    responder = svc.responder
+    kb = responder.kb
     message = query.message if isinstance(query.message, Message) else None
     user = update.effective_user
     if kind == render.ENTRY and rest in kb.entries:
         await query.answer()
-        await answer_and_log(update, context, svc.responder.entry_reply(rest, lang), started)
+        await answer_and_log(update, context, responder.entry_reply(rest, lang), started, responder)
     elif kind == render.TOPIC and rest in kb.topics:
         await query.answer()
         await query.edit_message_text(
-            svc.text("choose_question", lang), reply_markup=render.topic_keyboard(svc.responder, rest, lang)
+            svc.text("choose_question", lang), reply_markup=render.topic_keyboard(responder, rest, lang)
         )
     elif kind == render.TOPICS and message is not None:
         await query.answer()
-        markup = render.topics_keyboard(svc.responder, lang)
+        markup = render.topics_keyboard(responder, lang)
         if message.text == svc.text("choose_question", lang):
             await query.edit_message_text(svc.text("choose_topic", lang), reply_markup=markup)
         else:

@@ -77,5 +77,5 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services.get(context)
     lang = await svc.language(update)
     reply = Reply("", "non_text", lang, svc.text("non_text", lang))
-    await svc.record(update, reply, started)
+    await svc.record(update, reply, started, svc.responder.kb.version)
     await update.message.reply_text(reply.text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -13,7 +13,8 @@ from bot.config import Settings
 from bot.flood import FloodGate
 from bot.privacy import user_key
 from bot.schema import Lang
-from bot.storage import Storage
+from bot.storage import Storage, now_iso
+from bot.watch import Watcher
 
 KEY = "services"
 
@@ -25,6 +26,8 @@ class Services:
     storage: Storage
     user_secret: str
     flood: FloodGate
+    watcher: Watcher
+    loaded_at: str = field(default_factory=now_iso)
 
     def key(self, user_id: int) -> str:
         return user_key(self.user_secret, user_id)
@@ -46,7 +49,7 @@ class Services:
         message = self.responder.kb.message(name, lang)
         return message.format(**fields) if fields else message
 
-    async def record(self, update: Update, reply: Reply, started: float) -> int:
+    async def record(self, update: Update, reply: Reply, started: float, kb_version: str) -> int:
         """Log the exchange (committed before the reply goes out); returns its id for the 👍/👎 buttons."""
         user = update.effective_user
         chat = update.effective_chat
@@ -59,7 +62,7 @@ class Services:
             entry_id=reply.entry_id,
             score=reply.score,
             suggestions=[s.entry_id for s in reply.suggestions],
-            kb_version=self.responder.kb.version,
+            kb_version=kb_version,
             handling_ms=(time.perf_counter() - started) * 1000,
         )
 

@@ -1,0 +1,108 @@
+"""Admins: live reload of the knowledge base (/reload, and a poll of the files) and /version.
+
+A reload validates the whole set in a worker thread and swaps the new responder in with one
+assignment, so every update sees either the old knowledge base or the new one, never a mix. A
+broken set is refused: the old one keeps answering, and every admin is told what is wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.answer import Responder
+from bot.knowledge import check_knowledge
+from bot.problems import Problem
+from bot.storage import now_iso
+from handlers import render, services
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+#: How many problems an admin's message lists (all of them go to the log).
+SHOWN_PROBLEMS = 20
+
+
+def admins_only(handler: Handler) -> Handler:
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        svc = services.get(context)
+        if update.effective_user is not None and update.effective_user.id in svc.settings.admins:
+            await handler(update, context)
+            return
+        await svc.storage.event("refused", handler.__name__)
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(svc.text("not_allowed", await svc.language(update)))
+
+    return guarded
+
+
+async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> tuple[bool, list[Problem]]:
+    """Validate the knowledge directory and swap it in; on problems keep the old one and tell the admins."""
+    svc = services.get(context)
+    settings = svc.settings
+    kb, problems = await asyncio.to_thread(check_knowledge, settings.knowledge_dir)
+    if kb is None:
+        log.warning("knowledge reload refused, the old knowledge base keeps answering: %d problem(s)", len(problems))
+        for problem in problems:
+            log.warning("  %s", problem)
+        await _tell_admins(context, problems)
+        return False, problems
+    responder = await asyncio.to_thread(Responder, kb, settings.default_language)
+    svc.responder = responder
+    svc.loaded_at = now_iso()
+    log.info("knowledge reloaded: version %s, %d entries", kb.version, len(kb.entries))
+    return True, []
+
+
+async def _tell_admins(context: ContextTypes.DEFAULT_TYPE, problems: list[Problem]) -> None:
+    lines = [str(p) for p in problems[:SHOWN_PROBLEMS]]
+    if len(problems) > SHOWN_PROBLEMS:
+        lines.append(f"… and {len(problems) - SHOWN_PROBLEMS} more (see the log or run migrant-bot validate)")
+    text = "Knowledge base NOT reloaded; the previous version keeps answering. Problems:\n" + "\n".join(lines)
+    for admin in services.get(context).settings.admins:
+        for part in render.split_html(text):
+            try:
+                await context.bot.send_message(admin, part, parse_mode="HTML")
+            except TelegramError as exc:  # the admin never started a chat with the bot, or blocked it
+                log.warning("could not notify an admin about the failed reload: %s", type(exc).__name__)
+                break
+
+
+async def watch(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """JobQueue callback: reload when a knowledge file was edited, added or removed."""
+    svc = services.get(context)
+    if svc.watcher.changed():
+        await reload_knowledge(context)
+
+
+@admins_only
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.message is None:
+        return
+    ok, problems = await reload_knowledge(context)
+    kb = services.get(context).responder.kb
+    if ok:
+        await update.message.reply_text(f"Reloaded: version {kb.version}, {len(kb.entries)} entries.")
+    else:
+        await update.message.reply_text(f"Not reloaded ({len(problems)} problem(s)); still on version {kb.version}.")
+
+
+@admins_only
+async def version(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.message is None:
+        return
+    svc = services.get(context)
+    kb = svc.responder.kb
+    await update.message.reply_text(
+        f"Knowledge base version {kb.version}\n{len(kb.entries)} entries, {len(kb.sources)} sources\n"
+        f"Loaded at {svc.loaded_at}"
+    )
