@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 from bot.knowledge import KnowledgeBase
 from bot.language import LanguageGuesser
 from bot.matcher import Matcher, MatchResult, Thresholds
-from bot.normalize import Normalizer
+from bot.normalize import Normalizer, words
 from bot.schema import LANGS, Entry, Lang, Source
 
 Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help", "non_text"]
@@ -121,18 +121,19 @@ class Responder:
         self.kb = kb
         abbreviations = {**kb.abbreviations["en"], **kb.abbreviations["id"]}
         stopwords = kb.stopwords["en"] | kb.stopwords["id"]
-        vocabulary = [p for e in kb.entries.values() for p in [*e.questions.en, *e.questions.id]]
-        vocabulary += [p for talk in kb.smalltalk for p in talk.phrasings]
-        self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, vocabulary)
+        # Every phrasing is split into words once, here, and shared by everything built from them.
+        split = {lang: {p: words(p) for e in kb.entries.values() for p in e.questions.get(lang)} for lang in LANGS}
+        vocabulary = {lang: {w for ws in split[lang].values() for w in ws} for lang in LANGS}
+        smalltalk_words = {w for talk in kb.smalltalk for p in talk.phrasings for w in words(p)}
+        self.normalizer = Normalizer(
+            abbreviations, kb.synonyms, stopwords, vocabulary["en"] | vocabulary["id"] | smalltalk_words
+        )
         self._smalltalk = [(talk, self.normalizer.tokens(p)) for talk in kb.smalltalk for p in talk.phrasings]
         self._smalltalk_texts = [" ".join(tokens) for _, tokens in self._smalltalk]
-        smalltalk_words = frozenset(tok for _, tokens in self._smalltalk for tok in tokens)
-        self.matcher = Matcher(kb, self.normalizer, thresholds, ignorable=smalltalk_words)
+        ignorable = frozenset(tok for _, tokens in self._smalltalk for tok in tokens)
+        self.matcher = Matcher(kb, self.normalizer, thresholds, ignorable, split={**split["en"], **split["id"]})
         self.guesser = LanguageGuesser(
-            kb.stopwords,
-            {lang: kb.abbreviations[lang].keys() for lang in LANGS},
-            {lang: [p for e in kb.entries.values() for p in e.questions.get(lang)] for lang in LANGS},
-            default=default_language,
+            kb.stopwords, {lang: kb.abbreviations[lang].keys() for lang in LANGS}, vocabulary, default_language
         )
 
     def respond(self, question: str, lang: Lang | None = None, hint: str | None = None) -> Reply:

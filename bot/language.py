@@ -28,17 +28,17 @@ class LanguageGuesser:
         self,
         stopwords: Mapping[Lang, Iterable[str]],
         abbreviations: Mapping[Lang, Iterable[str]],
-        phrasings: Mapping[Lang, Iterable[str]],
+        vocabulary: Mapping[Lang, set[str]],
         default: Lang = "en",
     ) -> None:
         self._strong: dict[Lang, frozenset[str]] = {
             lang: frozenset(w for text in [*stopwords[lang], *abbreviations[lang]] for w in words(text))
             for lang in LANGS
         }
-        vocab: dict[Lang, set[str]] = {lang: {w for text in phrasings[lang] for w in words(text)} for lang in LANGS}
+        # Words only one language's phrasings use are weak evidence of that language.
         self._weak: dict[Lang, frozenset[str]] = {
-            "en": frozenset(vocab["en"] - vocab["id"]),
-            "id": frozenset(vocab["id"] - vocab["en"]),
+            "en": frozenset(vocabulary["en"] - vocabulary["id"]),
+            "id": frozenset(vocabulary["id"] - vocabulary["en"]),
         }
         self.default = default
 

@@ -16,10 +16,12 @@ else fallback.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -76,16 +78,26 @@ class MatchResult:
         return self.candidates[0] if self.candidates else None
 
 
-@dataclass(frozen=True)
-class _Phrasing:
-    entry_id: str
+class _Phrasing(NamedTuple):
     text: str
     full: str  # every token, stopwords included: "what … about" and "where …" differ here
     tokens: frozenset[str]  # content tokens only
+    weight: float  # the IDF sum of ``tokens``, the denominator of precision
 
 
 class Matcher:
-    """An index over every phrasing of every entry, built once per knowledge-base version."""
+    """An index over every phrasing of every entry, built once per knowledge-base version.
+
+    Matching runs in two stages, so its cost follows the question, not the size of the knowledge
+    base: a shortlist of entries by IDF-weighted word overlap, read from an inverted index rarest
+    word first (a very common word only adds to entries already found), then the full score for
+    the shortlist alone.
+    """
+
+    #: How many entries get the full score.
+    SHORTLIST = 40
+    #: A word in more entries than this is "common": it only adds to entries already shortlisted.
+    COMMON_SHARE = 0.02
 
     def __init__(
         self,
@@ -94,22 +106,29 @@ class Matcher:
         thresholds: Thresholds | None = None,
         ignorable: frozenset[str] = frozenset(),
         weights: Weights | None = None,
+        split: Mapping[str, list[str]] | None = None,
     ) -> None:
+        """``split`` optionally holds every phrasing already split into words (saves doing it twice)."""
         self.normalizer = normalizer
         self.thresholds = thresholds or Thresholds()
         self.weights = weights or Weights()
-        self._phrasings: dict[str, list[_Phrasing]] = defaultdict(list)
-        self._entry_tokens: dict[str, set[str]] = defaultdict(set)
-        postings: dict[str, set[str]] = defaultdict(set)
+        self._kb = kb
+        raw: dict[str, list[tuple[str, list[str], frozenset[str]]]] = {}
+        postings: dict[str, list[str]] = defaultdict(list)
+        self._entry_tokens: dict[str, frozenset[str]] = {}
         for entry in kb.entries.values():
+            forms = []
+            vocab: set[str] = set()
             for text in [*entry.questions.en, *entry.questions.id]:
-                every = normalizer.tokens(text)
-                tokens = normalizer.content(every)
-                self._phrasings[entry.id].append(_Phrasing(entry.id, text, " ".join(every), frozenset(tokens)))
-                self._entry_tokens[entry.id].update(tokens)
-                for tok in tokens:
-                    postings[tok].add(entry.id)
-        self._postings = dict(postings)
+                every = normalizer.tokens_of(split[text]) if split and text in split else normalizer.tokens(text)
+                tokens = frozenset(normalizer.content(every))
+                forms.append((text, every, tokens))
+                vocab |= tokens
+            raw[entry.id] = forms
+            self._entry_tokens[entry.id] = frozenset(vocab)
+            for tok in vocab:
+                postings[tok].append(entry.id)
+        self._postings = {tok: tuple(ids) for tok, ids in postings.items()}
         total = max(len(kb.entries), 1)
         self._idf = {tok: math.log((total + 1) / (len(ids) + 0.5)) for tok, ids in postings.items()}
         self._unknown_idf = math.log((total + 1) / 0.5)
@@ -118,23 +137,51 @@ class Matcher:
         for word in kb.question_words:
             if word in self._idf:
                 self._idf[word] = max(self._idf[word], rarest)
+        self._phrasings: dict[str, list[_Phrasing]] = {
+            entry_id: [
+                _Phrasing(text, " ".join(every), tokens, sum(self._idf[t] for t in tokens) or 1.0)
+                for text, every, tokens in forms
+            ]
+            for entry_id, forms in raw.items()
+        }
+        self._common = max(64, int(total * self.COMMON_SHARE))
         self._ignorable = frozenset(t for t in ignorable if t not in postings)
         self._present = kb.present_words
-        # Names (countries, places, organisations) each entry's answer speaks of, in canonical form.
         self._entities = kb.entities
-        self._named: dict[str, frozenset[str]] = {
-            entry.id: frozenset(normalizer.tokens(f"{entry.answer.en} {entry.answer.id}")) & kb.entities
-            for entry in kb.entries.values()
-        }
+        self._named: dict[str, frozenset[str]] = {}
 
     def _canonical(self, token: str) -> str | None:
         """``token`` if some phrasing uses it, else ``None`` (a word the knowledge base does not know)."""
         return token if token in self._postings else None
 
+    def _names(self, entry_id: str) -> frozenset[str]:
+        """Entities (countries, places, organisations, people) the entry's answer speaks of."""
+        names = self._named.get(entry_id)
+        if names is None:
+            entry = self._kb.entries[entry_id]
+            names = frozenset(self.normalizer.tokens(f"{entry.answer.en} {entry.answer.id}")) & self._entities
+            self._named[entry_id] = names
+        return names
+
     def query_tokens(self, text: str) -> list[str]:
         """The question's content tokens, greeting words ("hi", "halo") left out."""
         every = [t for t in self.normalizer.tokens(text) if t not in self._ignorable]
         return self.normalizer.content(every)
+
+    def _shortlist(self, known: set[str]) -> list[str]:
+        """Entries sharing the question's words, by IDF-weighted overlap, best first."""
+        overlap: dict[str, float] = {}
+        for tok in sorted(known, key=lambda t: (-self._idf[t], t)):
+            weight = self._idf[tok]
+            posting = self._postings[tok]
+            if not overlap or len(posting) <= self._common:
+                for entry_id in posting:
+                    overlap[entry_id] = overlap.get(entry_id, 0.0) + weight
+            else:
+                for entry_id in overlap:
+                    if tok in self._entry_tokens[entry_id]:
+                        overlap[entry_id] += weight
+        return heapq.nlargest(self.SHORTLIST, overlap, key=lambda e: (overlap[e], e))
 
     def match(self, text: str) -> MatchResult:
         every = [t for t in self.normalizer.tokens(text) if t not in self._ignorable]
@@ -149,11 +196,11 @@ class Matcher:
         query_full = " ".join(every)
 
         candidates = []
-        for entry_id in {e for tok in known for e in self._postings[tok]}:
+        for entry_id in self._shortlist(known):
             vocab = self._entry_tokens[entry_id]
             phrasings = self._phrasings[entry_id]
             recall = sum(w for m, w in zip(mapped, weights, strict=True) if m in vocab) / total
-            precision = max(self._covered(p.tokens, known) for p in phrasings)
+            precision = max(sum(self._idf[t] for t in p.tokens & known) / p.weight for p in phrasings)
             _, similarity, index = process.extractOne(
                 query_full, [p.full for p in phrasings], scorer=fuzz.token_sort_ratio, processor=None
             )
@@ -169,14 +216,10 @@ class Matcher:
         )
         # The answer must speak of every name the question does: "Singapore's Ministry of Manpower"
         # is not answered with Indonesia's, however alike the words are.
-        if candidates and not (self._entities & known) <= self._named[candidates[0].entry_id]:
+        if candidates and not (self._entities & known) <= self._names(candidates[0].entry_id):
             unsure = True
         outcome = self._decide(candidates, unknown_share, unsure)
         return MatchResult(outcome, tuple(candidates[:10]), unknown_share)
-
-    def _covered(self, tokens: frozenset[str], known: set[str]) -> float:
-        """The IDF-weighted share of a phrasing's words that the question contains."""
-        return sum(self._idf[t] for t in tokens & known) / (sum(self._idf[t] for t in tokens) or 1.0)
 
     def _decide(self, candidates: list[Candidate], unknown_share: float, unsure: bool) -> Outcome:
         """The threshold ladder; ``unsure`` questions get suggestions at best."""

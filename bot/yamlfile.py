@@ -17,6 +17,9 @@ from bot.problems import Problem
 
 PathKey = tuple[str | int, ...]
 
+#: libyaml's parser when PyYAML was built with it (the wheels are): ten times faster on large files.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass
 class LocatedData:
@@ -59,7 +62,7 @@ def load_yaml(path: Path) -> tuple[LocatedData | None, list[Problem]]:
         return None, [Problem(path, 0, f"not UTF-8 text ({exc.reason})")]
     except OSError as exc:
         return None, [Problem(path, 0, f"cannot read: {exc.strerror or exc}")]
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -1,0 +1,149 @@
+"""Matching speed and memory at scale, against a naive rapidfuzz scan; quality on the dev set.
+
+    python -m bench.matching                 # sizes 100, 1000, 10000, 50000 (a few minutes)
+    python -m bench.matching --sizes 100 1000
+
+Each size runs in its own process (so peak memory is that size's alone): it builds a synthetic
+knowledge base in a temporary directory (bench/synthetic.py), loads it the way the bot does, and
+times the core answer function (Responder.respond) and the naive baseline (rapidfuzz
+process.extractOne with WRatio and utils.default_process over every phrasing) on the same questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process, utils
+
+from bench import synthetic
+from bot.answer import Reply, Responder
+from bot.config import BUNDLED_KNOWLEDGE
+from bot.evaluation import evaluate, is_correct, load_set
+from bot.knowledge import KnowledgeBase, load_knowledge
+
+DEV = Path(__file__).resolve().parent.parent / "tests" / "data" / "dev.yaml"
+TARGETS = (
+    "p99 ≤ 5 ms at 10,000 entries and ≤ 15 ms at 50,000; ≥ 20× the naive scan at 10,000; "
+    "load ≤ 2 s and peak RSS ≤ 300 MB at 10,000"
+)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+class Naive:
+    """The baseline: one rapidfuzz scan over every phrasing; answer above a fixed score."""
+
+    def __init__(self, responder: Responder, answer_at: float = 85.0) -> None:
+        self.responder = responder
+        self.owners: list[str] = []
+        self.choices: list[str] = []
+        for entry in responder.kb.entries.values():
+            for text in [*entry.questions.en, *entry.questions.id]:
+                self.owners.append(entry.id)
+                self.choices.append(text)
+        self.answer_at = answer_at
+
+    def best(self, question: str) -> tuple[str, float] | None:
+        found = process.extractOne(question, self.choices, scorer=fuzz.WRatio, processor=utils.default_process)
+        return (self.owners[found[2]], found[1]) if found else None
+
+    def respond(self, question: str) -> Reply:
+        found = self.best(question)
+        lang = self.responder.guesser.guess(question)
+        if found and found[1] >= self.answer_at:
+            return self.responder.entry_reply(found[0], lang, question)
+        return Reply(question, "fallback", lang, "")
+
+
+def measure(size: int, count: int, naive_count: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp) / "knowledge"
+        texts = synthetic.build(directory, size)
+        started = time.perf_counter()
+        kb = load_knowledge(directory)
+        responder = Responder(kb)
+        load = time.perf_counter() - started
+    questions = synthetic.queries(texts, count)
+    for question in questions[:20]:
+        responder.respond(question)  # warm the spelling cache the way a running bot is warm
+    ours = []
+    for question in questions:
+        begin = time.perf_counter()
+        responder.respond(question)
+        ours.append((time.perf_counter() - begin) * 1000)
+    naive = Naive(responder)
+    theirs = []
+    for question in questions[:naive_count]:
+        begin = time.perf_counter()
+        naive.best(question)
+        theirs.append((time.perf_counter() - begin) * 1000)
+    return {
+        "entries": len(kb.entries),
+        "phrasings": sum(len(e.questions.en) + len(e.questions.id) for e in kb.entries.values()),
+        "load_s": load,
+        "p50_ms": percentile(ours, 0.5),
+        "p99_ms": percentile(ours, 0.99),
+        "naive_p50_ms": percentile(theirs, 0.5),
+        "naive_p99_ms": percentile(theirs, 0.99),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def quality(kb: KnowledgeBase) -> tuple[str, str]:
+    """Dev-set quality of the bot and of the naive scan, on the real knowledge base."""
+    responder = Responder(kb)
+    spec = load_set(DEV)
+    ours = evaluate(responder, spec)
+    naive = Naive(responder)
+    correct = sum(is_correct(naive.respond(c["q"]), c) for c in spec["in_scope"])
+    false = sum(naive.respond(c["q"]).kind == "answer" for c in spec["out_of_scope"])
+    return (
+        f"{ours.correct}/{ours.in_scope} in-scope correct, "
+        f"{ours.false_answers}/{ours.out_of_scope} out-of-scope answered",
+        f"{correct}/{len(spec['in_scope'])} in-scope correct, {false}/{len(spec['out_of_scope'])} out-of-scope answered",
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10_000, 50_000])
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size, print JSON
+    args = parser.parse_args()
+    if args.one is not None:
+        naive_count = args.queries if args.one <= 1000 else max(50, args.queries // 10)
+        print(json.dumps(measure(args.one, args.queries, naive_count)))
+        return 0
+    rows = []
+    for size in args.sizes:
+        done = subprocess.run([sys.executable, "-m", "bench.matching", "--one", str(size), "--queries",
+                               str(args.queries)], capture_output=True, text=True, check=True)  # fmt: skip
+        rows.append(json.loads(done.stdout))
+    print(
+        "| generated entries | entries | phrasings | load (s) | p50 (ms) | p99 (ms) | naive p50 (ms) "
+        "| naive p99 (ms) | speed-up (p50) | peak RSS (MB) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size, row in zip(args.sizes, rows, strict=True):
+        print(f"| {size:,} | {row['entries']:,} | {row['phrasings']:,} | {row['load_s']:.2f} | {row['p50_ms']:.2f} | "
+              f"{row['p99_ms']:.2f} | {row['naive_p50_ms']:.2f} | {row['naive_p99_ms']:.2f} | "
+              f"{row['naive_p50_ms'] / row['p50_ms']:.0f}× | {row['peak_rss_mb']:.0f} |")  # fmt: skip
+    ours, naive = quality(load_knowledge(BUNDLED_KNOWLEDGE))
+    print(f"\nDev set (real knowledge base): bot {ours}; naive scan {naive}.")
+    print(f"Targets: {TARGETS}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
