@@ -111,7 +111,8 @@ def quality(kb: KnowledgeBase) -> tuple[str, str]:
     return (
         f"{ours.correct}/{ours.in_scope} in-scope correct, "
         f"{ours.false_answers}/{ours.out_of_scope} out-of-scope answered",
-        f"{correct}/{len(spec['in_scope'])} in-scope correct, {false}/{len(spec['out_of_scope'])} out-of-scope answered",
+        f"{correct}/{len(spec['in_scope'])} in-scope correct, "
+        f"{false}/{len(spec['out_of_scope'])} out-of-scope answered",
     )
 
 

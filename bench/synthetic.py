@@ -46,7 +46,8 @@ def build(directory: Path, entries: int, phrasings: int = 8, seed: int = 7) -> l
             "id": f"synthetic-{number}",
             "topic": "glossary",
             "questions": {"en": en, "id": ind},
-            "answer": {"en": f"Synthetic answer {number} (June 2015).", "id": f"Jawaban sintetis {number} (Juni 2015)."},
+            "answer": {"en": f"Synthetic answer {number} (June 2015).",
+                       "id": f"Jawaban sintetis {number} (Juni 2015)."},
             "sources": ["jakarta-post-2015"],
         })  # fmt: skip
     with (directory / "zz-synthetic.yaml").open("w", encoding="utf-8") as fh:
