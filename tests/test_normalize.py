@@ -11,7 +11,7 @@ def normalizer() -> Normalizer:
         abbreviations={"yg": "yang", "tki": "pekerja migran", "gk": "tidak"},
         synonyms=[["labor", "labour"], ["kemnaker", "ministry of manpower", "kementerian ketenagakerjaan"]],
         stopwords=["the", "of", "yang", "his", "is", "what"],
-        vocabulary="labour inspection conference human trafficking pekerja migran bermasalah".split(),
+        vocabulary=["labour", "inspection", "conference", "human", "trafficking", "pekerja", "migran", "bermasalah"],
     )
 
 
