@@ -98,6 +98,8 @@ class Matcher:
     SHORTLIST = 40
     #: A word in more entries than this is "common": it only adds to entries already shortlisted.
     COMMON_SHARE = 0.02
+    #: At most this many entries are looked at when even the rarest word of a question is common.
+    WIDEST = 2000
 
     def __init__(
         self,
@@ -169,12 +171,19 @@ class Matcher:
         return self.normalizer.content(every)
 
     def _shortlist(self, known: set[str]) -> list[str]:
-        """Entries sharing the question's words, by IDF-weighted overlap, best first."""
+        """Entries sharing the question's words, by IDF-weighted overlap, best first.
+
+        Words are read rarest first (by how many entries use them, not by their boosted weight);
+        a common word only adds to entries already found, and a question made of common words
+        alone looks at a bounded number of entries."""
         overlap: dict[str, float] = {}
-        for tok in sorted(known, key=lambda t: (-self._idf[t], t)):
+        for tok in sorted(known, key=lambda t: (len(self._postings[t]), t)):
             weight = self._idf[tok]
             posting = self._postings[tok]
-            if not overlap or len(posting) <= self._common:
+            if not overlap:
+                for entry_id in posting[: self.WIDEST]:
+                    overlap[entry_id] = weight
+            elif len(posting) <= self._common:
                 for entry_id in posting:
                     overlap[entry_id] = overlap.get(entry_id, 0.0) + weight
             else:

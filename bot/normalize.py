@@ -85,12 +85,19 @@ class Normalizer:
         known = set(vocabulary) | set(self._abbreviations)
         known |= {w for phrase in self._phrases for w in phrase}
         known -= self.stopwords
-        self._known = sorted(known)
         self._known_set = frozenset(known)
+        # Spelling candidates by first and by last letter: a typo seldom changes both, and searching
+        # one bucket instead of every known word keeps a first-seen typo cheap at any vocabulary size.
+        self._by_first: dict[str, list[str]] = {}
+        self._by_last: dict[str, list[str]] = {}
+        for word in sorted(known):
+            self._by_first.setdefault(word[0], []).append(word)
+            self._by_last.setdefault(word[-1], []).append(word)
         self._spelling: dict[str, str] = {}
 
     def spell(self, word: str) -> str:
-        """The known word closest to ``word`` (rapidfuzz ``ratio``), or ``word`` itself."""
+        """The known word closest to ``word`` (rapidfuzz ``ratio``) with the same first letter, else
+        with the same last letter; or ``word`` itself."""
         if word in self._known_set or word in self.stopwords:
             return word
         cached = self._spelling.get(word)
@@ -99,7 +106,10 @@ class Normalizer:
         cutoff = typo_cutoff(word)
         found = None
         if cutoff is not None:
-            found = process.extractOne(word, self._known, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff)
+            for bucket in (self._by_first.get(word[0], []), self._by_last.get(word[-1], [])):
+                found = process.extractOne(word, bucket, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff)
+                if found:
+                    break
         result = str(found[0]) if found else word
         if len(self._spelling) < 100_000:
             self._spelling[word] = result
