@@ -125,7 +125,7 @@ def _run(settings: Settings) -> int:
 def _validate(settings: Settings, directory: Path | None, strict: bool) -> int:
     """Errors (exit 1) then the linter's warnings (exit 1 only with --strict)."""
     target = directory or settings.knowledge_dir
-    kb, problems = check_knowledge(target)
+    kb, problems = check_knowledge(target, phrasing_lines=True)
     for problem in problems:
         print(problem)
     if kb is None:
@@ -143,7 +143,9 @@ def _validate(settings: Settings, directory: Path | None, strict: bool) -> int:
 
 
 def _kb_stats(settings: Settings, directory: Path | None) -> int:
-    kb = load_knowledge(directory or settings.knowledge_dir)
+    kb, problems = check_knowledge(directory or settings.knowledge_dir, phrasing_lines=True)
+    if kb is None:
+        raise ProblemsError(problems)
     responder = Responder(kb, default_language=settings.default_language)
     warnings = lint(responder)
     ambiguous = sum("too close for users" in w.message for w in warnings)

@@ -112,8 +112,11 @@ def knowledge_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.yaml") if p.is_file())
 
 
-def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
-    """Load and check a whole directory; the knowledge base is ``None`` when anything is wrong."""
+def check_knowledge(directory: Path, phrasing_lines: bool = False) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load and check a whole directory; the knowledge base is ``None`` when anything is wrong.
+
+    ``phrasing_lines`` also records the line of every phrasing, for the linter; the running bot
+    does not need them (they cost memory in proportion to the knowledge base)."""
     if not directory.is_dir():
         return None, [Problem(directory, 0, "knowledge directory not found")]
     paths = knowledge_files(directory)
@@ -131,7 +134,7 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
         if kfile is not None and located is not None:
             parsed.append((kfile, located))
     complete = len(parsed) == len(paths)
-    kb, set_problems = _merge(parsed, tuple(paths), digest.hexdigest()[:12], complete)
+    kb, set_problems = _merge(parsed, tuple(paths), digest.hexdigest()[:12], complete, phrasing_lines)
     problems.extend(set_problems)
     return (kb if not problems else None), sorted(problems)
 
@@ -145,7 +148,11 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
 
 
 def _merge(
-    parsed: list[tuple[KnowledgeFile, LocatedData]], paths: tuple[Path, ...], version: str, complete: bool
+    parsed: list[tuple[KnowledgeFile, LocatedData]],
+    paths: tuple[Path, ...],
+    version: str,
+    complete: bool,
+    phrasing_lines: bool,
 ) -> tuple[KnowledgeBase, list[Problem]]:
     """Merge parsed files; cross-references are checked only when every file parsed (``complete``),
     since a file that failed could hold the missing definitions."""
@@ -186,7 +193,7 @@ def _merge(
         for i, entry in enumerate(kfile.entries):
             if claim("entry", entry.id, located, ("entries", i)):
                 entries[entry.id] = entry
-                for lang in LANGS:
+                for lang in LANGS if phrasing_lines else ():
                     for j, _ in enumerate(entry.questions.get(lang)):
                         line = located.line_of(("entries", i, "questions", lang, j))
                         origin.lines[("phrasing", entry.id, lang, str(j))] = (located.path, line)

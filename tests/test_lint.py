@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.answer import Responder
-from bot.knowledge import MAX_ANSWER_CHARS, check_knowledge, load_knowledge
+from bot.knowledge import MAX_ANSWER_CHARS, check_knowledge
 from bot.lint import lint
 from bot.problems import Problem
 
@@ -21,7 +21,9 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def _warnings(directory: Path) -> list[Problem]:
-    return lint(Responder(load_knowledge(directory)))
+    kb, problems = check_knowledge(directory, phrasing_lines=True)
+    assert kb is not None, problems
+    return lint(Responder(kb))
 
 
 def _add_phrasing(directory: Path, entry_anchor: str, phrasing: str) -> None:
