@@ -38,6 +38,7 @@ class TelegramSettings(_Section):
     api_base_url: str = DEFAULT_API_BASE_URL
     mode: Literal["polling", "webhook"] = "polling"
     flood_limit: int = Field(20, ge=1)
+    send_rate: float = Field(30.0, ge=0)
     admins: list[int] = []
     moderators: list[int] = []
 
@@ -104,6 +105,7 @@ ENVIRONMENT: dict[str, tuple[PathKey, Any]] = {
     "MIGRANT_BOT_RELOAD_INTERVAL": (("reload_interval",), str),
     "MIGRANT_BOT_MODE": (("telegram", "mode"), str),
     "MIGRANT_BOT_FLOOD_LIMIT": (("telegram", "flood_limit"), str),
+    "MIGRANT_BOT_SEND_RATE": (("telegram", "send_rate"), str),
     "MIGRANT_BOT_ADMINS": (("telegram", "admins"), _ids),
     "MIGRANT_BOT_MODERATORS": (("telegram", "moderators"), _ids),
     "MIGRANT_BOT_WEBHOOK_LISTEN": (("webhook", "listen"), str),

@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -41,6 +41,7 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any
+    at: float = field(default_factory=time.monotonic)  # when the server received it
 
 
 class _HTMLCheck(html.parser.HTMLParser):
@@ -85,6 +86,7 @@ def html_problems(text: str) -> list[str]:
 class FakeBotAPI:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.pushed: dict[int, float] = {}
         self._lock = threading.Condition()
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -124,7 +126,9 @@ class FakeBotAPI:
 
     # --- what tests do ----------------------------------------------------------------------
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update for getUpdates; it is stamped with the time it was queued (``pushed``)."""
         update = {"update_id": next(self._update_ids), **update}
+        self.pushed[update["update_id"]] = time.monotonic()
         with self._lock:
             self._updates.append(update)
         self._loop.call_soon_threadsafe(self._wakeup.set)
@@ -234,12 +238,13 @@ class FakeBotAPI:
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
         hold = min(float(params.get("timeout") or 0), 1.0)  # the server may answer a long poll early
         deadline = self._loop.time() + hold
         while True:
             with self._lock:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
-                ready = list(self._updates)
+                ready = self._updates[:limit]
             if ready or self._loop.time() >= deadline:
                 return ready
             self._wakeup.clear()
