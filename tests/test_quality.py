@@ -37,3 +37,11 @@ def test_every_phrasing_is_not_a_dev_question(responder: Responder) -> None:
         for phrasing in entry.questions.en + entry.questions.id:
             if len(phrasing.split()) > 6:
                 assert phrasing.casefold().strip(" ?") not in dev, phrasing
+
+
+def test_malay_is_understood_and_answered_in_indonesian(responder: Responder) -> None:
+    """Malay questions ("Di manakah…", "Siapakah…", "pekerja asing") are answered, in Indonesian."""
+    spec = load_set(DATA / "malay.yaml")
+    report = evaluate(responder, spec)
+    assert report.correct == report.in_scope and report.false_answers == 0, "\n".join(report.misses)
+    assert {responder.respond(case["q"]).language for case in spec["in_scope"]} == {"id"}
