@@ -8,10 +8,7 @@ broken set is refused: the old one keeps answering, and every admin is told what
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -21,28 +18,12 @@ from bot.answer import Responder
 from bot.knowledge import check_knowledge
 from bot.problems import Problem
 from bot.storage import now_iso
-from handlers import render, services
+from handlers import access, render, services
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-
 #: How many problems an admin's message lists (all of them go to the log).
 SHOWN_PROBLEMS = 20
-
-
-def admins_only(handler: Handler) -> Handler:
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        svc = services.get(context)
-        if update.effective_user is not None and update.effective_user.id in svc.settings.admins:
-            await handler(update, context)
-            return
-        await svc.storage.event("refused", handler.__name__)
-        if update.effective_message is not None:
-            await update.effective_message.reply_text(svc.text("not_allowed", await svc.language(update)))
-
-    return guarded
 
 
 async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> tuple[bool, list[Problem]]:
@@ -84,7 +65,7 @@ async def watch(context: ContextTypes.DEFAULT_TYPE) -> None:
         await reload_knowledge(context)
 
 
-@admins_only
+@access.only("admins")
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.message is None:
         return
@@ -96,7 +77,7 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.message.reply_text(f"Not reloaded ({len(problems)} problem(s)); still on version {kb.version}.")
 
 
-@admins_only
+@access.only("admins")
 async def version(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.message is None:
         return

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_SECRET_FILE = "webhook.secret"
 PURGE_EVERY = 24 * 60 * 60  # seconds
 CONCURRENCY = 32
+CONNECTIONS = 8
 
 
 def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # type: ignore[type-arg]
@@ -51,10 +52,10 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
         .base_file_url(settings.telegram.api_base_url.replace("/bot", "/file/bot"))
         # Telegram's bulk limit is about 30 messages a second; 0 lifts the cap (429s are still waited out).
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram.send_rate, max_retries=3))
-        # 32 updates at a time, and as many connections: httpcore's pool scans every connection for
-        # every request, so hundreds of them cost more than they bring (measured: bench/endtoend.py).
+        # 32 updates at a time over 8 connections: httpcore's pool scans every connection for every
+        # request, so hundreds of them cost more than they bring (measured with bench/endtoend.py).
         .concurrent_updates(PerUserProcessor(CONCURRENCY))
-        .connection_pool_size(8)
+        .connection_pool_size(CONNECTIONS)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

@@ -7,20 +7,15 @@ polite refusal, and the attempt is logged as an event with the command name only
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import json
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import reports
 from bot.storage import Filter, now_iso
-from handlers import render, services
-
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+from handlers import access, render, services
 
 VERDICT_LABELS = {"correct": "✅ correct", "wrong": "❌ wrong answer", "new_entry": "📝 needs new entry"}
 
@@ -53,20 +48,6 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE, conf
 
 
 # --- moderators ------------------------------------------------------------------------------
-def moderators_only(handler: Handler) -> Handler:
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        svc = services.get(context)
-        if svc.is_moderator(update):
-            await handler(update, context)
-            return
-        await svc.storage.event("refused", handler.__name__)
-        if update.effective_message is not None:
-            await update.effective_message.reply_text(svc.text("not_allowed", await svc.language(update)))
-
-    return guarded
-
-
 def _number(context: ContextTypes.DEFAULT_TYPE, default: int, largest: int) -> int:
     """The command's first argument as a positive number ("/stats 7"), else the default."""
     args = context.args or []
@@ -79,7 +60,7 @@ def _since(days: int) -> str:
     return now_iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
 
 
-@moderators_only
+@access.only("moderators")
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.message is None:
         return
@@ -91,7 +72,7 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await update.message.reply_text(part, parse_mode="HTML")
 
 
-@moderators_only
+@access.only("moderators")
 async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_message is not None:
         await _send_next_review(update.effective_message, context)
@@ -137,7 +118,7 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, data
         await _send_next_review(query.message, context)
 
 
-@moderators_only
+@access.only("moderators")
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.message is None:
         return
@@ -150,7 +131,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.message.reply_text(part, parse_mode="HTML")
 
 
-@moderators_only
+@access.only("moderators")
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The log as a CSV document (UTF-8 with a byte-order mark, so spreadsheets read it right)."""
     if update.message is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot.answer import Responder
 from bot.config import BUNDLED_KNOWLEDGE
 from bot.knowledge import KnowledgeBase, load_knowledge
+from tests.fakebotapi import FakeBotAPI
 
 DATA = Path(__file__).parent / "data"
 
@@ -30,3 +32,12 @@ def kb_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(BUNDLED_KNOWLEDGE, target)
     return target
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeBotAPI]:
+    """A fake Bot API server on 127.0.0.1, one per test module (see tests/fakebotapi.py)."""
+    server = FakeBotAPI()
+    server.start()
+    yield server
+    server.stop()

@@ -21,14 +21,6 @@ MARK = "(reloaded answer)"
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeBotAPI]:
-    server = FakeBotAPI()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("kb") / "knowledge"
     shutil.copytree(BUNDLED_KNOWLEDGE, target)

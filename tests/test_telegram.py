@@ -63,14 +63,6 @@ class Bot:
         return self.log_path.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeBotAPI]:
-    server = FakeBotAPI()
-    server.start()
-    yield server
-    server.stop()
-
-
 MODERATOR = 9999
 
 
