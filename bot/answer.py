@@ -7,6 +7,7 @@ them its own way without re-deciding anything.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -16,9 +17,9 @@ from bot.knowledge import KnowledgeBase
 from bot.language import LanguageGuesser
 from bot.matcher import Matcher, MatchResult, Thresholds
 from bot.normalize import Normalizer, words
-from bot.schema import LANGS, Entry, Lang, Source
+from bot.schema import LANGS, Entry, Lang, Source, Urgent
 
-Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help", "non_text"]
+Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help", "non_text", "urgent"]
 
 #: Questions longer than this are cut before matching: a real question is never this long, and a
 #: 100 KB paste must not cost more than a short one.
@@ -117,17 +118,32 @@ def cite(source: Source, lang: Lang, also_label: str) -> str:
 class Responder:
     """The whole question-answering pipeline over one knowledge-base version."""
 
-    def __init__(self, kb: KnowledgeBase, default_language: Lang = "en", thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        default_language: Lang = "en",
+        thresholds: Thresholds | None = None,
+        contacts: Mapping[Lang, str] | None = None,
+    ) -> None:
+        """``contacts``: the deploying organisation's referral contacts (config), shown first in
+        urgent replies; without them the knowledge base's placeholder referral is shown."""
         self.kb = kb
+        self._contacts = contacts
         abbreviations = {**kb.abbreviations["en"], **kb.abbreviations["id"]}
         stopwords = kb.stopwords["en"] | kb.stopwords["id"]
         # Every phrasing is split into words once, here, and shared by everything built from them.
         split = {lang: {p: words(p) for e in kb.entries.values() for p in e.questions.get(lang)} for lang in LANGS}
         vocabulary = {lang: {w for ws in split[lang].values() for w in ws} for lang in LANGS}
         smalltalk_words = {w for talk in kb.smalltalk for p in talk.phrasings for w in words(p)}
-        self.normalizer = Normalizer(
-            abbreviations, kb.synonyms, stopwords, vocabulary["en"] | vocabulary["id"] | smalltalk_words
-        )
+        urgent = [p for alarm in kb.urgent for lang in LANGS for p in alarm.phrasings.get(lang)]
+        known = vocabulary["en"] | vocabulary["id"] | smalltalk_words | {w for p in urgent for w in words(p)}
+        self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, known)
+        self._urgent = [
+            (alarm, frozenset(self.normalizer.tokens(p)))
+            for alarm in kb.urgent
+            for lang in LANGS
+            for p in alarm.phrasings.get(lang)
+        ]
         self._smalltalk = [(talk, self.normalizer.tokens(p)) for talk in kb.smalltalk for p in talk.phrasings]
         self._smalltalk_texts = [" ".join(tokens) for _, tokens in self._smalltalk]
         ignorable = frozenset(tok for _, tokens in self._smalltalk for tok in tokens)
@@ -142,6 +158,9 @@ class Responder:
         language = lang or self.guesser.guess(text, hint)
         if not text.strip():
             return Reply(question, "help", language, self.kb.message("help", language))
+        alarm = self.urgent(text)
+        if alarm is not None:
+            return self._urgent_reply(question, language, alarm, text)
         talk = self._smalltalk_reply(text, language)
         if talk is not None:
             return Reply(question, "smalltalk", language, talk)
@@ -152,6 +171,31 @@ class Responder:
         """The answer to one entry, e.g. when a suggestion or a topic button is chosen."""
         entry = self.kb.entries[entry_id]
         return self._answer(question or entry.questions.get(lang)[0], lang, entry, 100.0)
+
+    def urgent(self, text: str) -> Urgent | None:
+        """The urgent situation the message describes, if any: every word of one of its phrasings."""
+        present = set(self.normalizer.tokens(text))
+        for alarm, needed in self._urgent:
+            if needed and needed <= present:
+                return alarm
+        return None
+
+    def _urgent_reply(self, question: str, lang: Lang, alarm: Urgent, text: str) -> Reply:
+        """Contacts first, then the offer of a person, then any answer that helps."""
+        contacts = self._contacts.get(lang) if self._contacts else None
+        parts = [
+            f"{self.kb.message('urgent_contacts', lang)}\n{contacts or self.kb.message('referral', lang)}",
+            self.kb.message("handoff_offer", lang),
+        ]
+        entry_id = next((e for e in alarm.related if e in self.kb.entries), None)
+        if entry_id is None:
+            result = self.matcher.match(text)
+            entry_id = result.best.entry_id if result.outcome == "answer" and result.best else None
+        if entry_id is None:
+            return Reply(question, "urgent", lang, "\n\n".join(parts))
+        answer = self._answer(question, lang, self.kb.entries[entry_id], 100.0)
+        return Reply(question, "urgent", lang, "\n\n".join([*parts, answer.text]), entry_id, answer.score,
+                     sources=answer.sources)  # fmt: skip
 
     def _smalltalk_reply(self, text: str, lang: Lang) -> str | None:
         tokens = self.normalizer.tokens(text)

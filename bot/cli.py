@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _responder(settings: Settings) -> Responder:
-    return Responder(load_knowledge(settings.knowledge_dir), default_language=settings.default_language)
+    return Responder(load_knowledge(settings.knowledge_dir), settings.default_language, contacts=settings.contacts)
 
 
 def _questions(args: argparse.Namespace) -> Iterable[str]:

@@ -41,6 +41,15 @@ class TelegramSettings(_Section):
     send_rate: float = Field(30.0, ge=0)
     admins: list[int] = []
     moderators: list[int] = []
+    moderators_chat: int | None = None
+    handoff_idle_days: int = Field(7, ge=1)
+
+
+class HelpContacts(_Section):
+    """The deploying organisation's referral contacts, shown first to a worker in danger."""
+
+    en: str
+    id: str
 
 
 class WebhookSettings(_Section):
@@ -67,6 +76,7 @@ class Settings(_Section):
     user_key_secret: SecretStr | None = None
     default_language: Lang = "en"
     reload_interval: float = Field(5.0, ge=0)
+    help_contacts: HelpContacts | None = None
     telegram: TelegramSettings = TelegramSettings()
     webhook: WebhookSettings = WebhookSettings()
 
@@ -77,6 +87,10 @@ class Settings(_Section):
     @property
     def database_path(self) -> Path:
         return self.database or self.data_dir / "bot.sqlite3"
+
+    @property
+    def contacts(self) -> dict[Lang, str] | None:
+        return {"en": self.help_contacts.en, "id": self.help_contacts.id} if self.help_contacts else None
 
     @property
     def admins(self) -> frozenset[int]:
@@ -108,6 +122,10 @@ ENVIRONMENT: dict[str, tuple[PathKey, Any]] = {
     "MIGRANT_BOT_SEND_RATE": (("telegram", "send_rate"), str),
     "MIGRANT_BOT_ADMINS": (("telegram", "admins"), _ids),
     "MIGRANT_BOT_MODERATORS": (("telegram", "moderators"), _ids),
+    "MIGRANT_BOT_MODERATORS_CHAT": (("telegram", "moderators_chat"), str),
+    "MIGRANT_BOT_HANDOFF_IDLE_DAYS": (("telegram", "handoff_idle_days"), str),
+    "MIGRANT_BOT_HELP_CONTACTS_EN": (("help_contacts", "en"), str),
+    "MIGRANT_BOT_HELP_CONTACTS_ID": (("help_contacts", "id"), str),
     "MIGRANT_BOT_WEBHOOK_LISTEN": (("webhook", "listen"), str),
     "MIGRANT_BOT_WEBHOOK_PORT": (("webhook", "port"), str),
     "MIGRANT_BOT_WEBHOOK_PATH": (("webhook", "path"), str),

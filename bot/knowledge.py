@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.problems import Problem, ProblemsError
-from bot.schema import LANGS, Entry, KnowledgeFile, Lang, Localized, Smalltalk, Source, Topic
+from bot.schema import LANGS, Entry, KnowledgeFile, Lang, Localized, Smalltalk, Source, Topic, Urgent
 from bot.yamlfile import LocatedData, PathKey, load_yaml
 
 #: Texts the core itself needs; the knowledge base must define each in both languages.
@@ -27,6 +27,8 @@ REQUIRED_MESSAGES = (
     "feedback_thanks", "choose_topic", "choose_question", "back", "topics_button",
     "cmd_start", "cmd_help", "cmd_topics", "cmd_sources", "cmd_language", "cmd_privacy", "cmd_forget",
     "forget_confirm", "forget_yes", "forget_no", "forget_done", "forget_kept", "not_allowed",
+    "urgent_contacts", "handoff_offer", "human_button", "back_to_bot", "ticket_opened", "ticket_open_already",
+    "ticket_closed", "ticket_reply", "no_ticket", "cmd_human", "cmd_end",
 )  # fmt: skip
 
 #: Telegram refuses messages longer than this; an answer plus its sources must fit.
@@ -49,6 +51,7 @@ class KnowledgeBase:
     smalltalk: list[Smalltalk]
     messages: dict[str, Localized]
     version: str
+    urgent: list[Urgent] = field(default_factory=list)
     files: tuple[Path, ...] = field(default=())
     #: Where things were defined: ("entry", id), ("source", id), ("phrasing", entry id, lang, index).
     origins: dict[tuple[str, ...], tuple[Path, int]] = field(default_factory=dict)
@@ -168,6 +171,7 @@ def _merge(
     present_words: set[str] = set()
     entities: set[str] = set()
     smalltalk: list[Smalltalk] = []
+    urgent: list[Urgent] = []
     messages: dict[str, Localized] = {}
 
     def claim(kind: str, ident: str, located: LocatedData, loc: PathKey) -> bool:
@@ -197,6 +201,9 @@ def _merge(
                     for j, _ in enumerate(entry.questions.get(lang)):
                         line = located.line_of(("entries", i, "questions", lang, j))
                         origin.lines[("phrasing", entry.id, lang, str(j))] = (located.path, line)
+        for i, alarm in enumerate(kfile.urgent):
+            if claim("urgent", alarm.id, located, ("urgent", i)):
+                urgent.append(alarm)
         for i, talk in enumerate(kfile.smalltalk):
             if claim("smalltalk", talk.id, located, ("smalltalk", i)):
                 smalltalk.append(talk)
@@ -237,6 +244,11 @@ def _merge(
                         path, line, f"entry '{entry.id}': answer.{lang} is longer than {MAX_ANSWER_CHARS} characters"
                     )
                 )
+    for alarm in urgent if complete else ():
+        path, line = origin.at("urgent", alarm.id)
+        for other in alarm.related:
+            if other not in entries:
+                problems.append(Problem(path, line, f"urgent '{alarm.id}': unknown related entry '{other}'"))
     for name in REQUIRED_MESSAGES if complete else ():
         if name not in messages:
             where = paths[0].parent if paths else Path(".")
@@ -255,6 +267,7 @@ def _merge(
         present_words=frozenset(present_words),
         entities=frozenset(entities),
         smalltalk=smalltalk,
+        urgent=urgent,
         origins=dict(origin.lines),
         messages=messages,
         version=version,

@@ -112,6 +112,15 @@ class Entry(Strict):
     related: list[Id] = []
 
 
+class Urgent(Strict):
+    """Words of a worker in danger. All words of one phrasing (any order, stopwords included, after
+    normalisation) must be in the message; ``related`` entries are answered after the referral."""
+
+    id: Id
+    phrasings: Phrasings
+    related: list[Id] = []
+
+
 class Topic(Strict):
     id: Id
     title: Localized
@@ -145,6 +154,7 @@ class KnowledgeFile(Strict):
     sources: list[Source] = []
     topics: list[Topic] = []
     entries: list[Entry] = []
+    urgent: list[Urgent] = []
     abbreviations: Abbreviations = Abbreviations()
     synonyms: list[list[Text]] = []
     stopwords: Stopwords = Stopwords()

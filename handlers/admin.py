@@ -8,6 +8,7 @@ broken set is refused: the old one keeps answering, and every admin is told what
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from telegram import Update
@@ -37,7 +38,9 @@ async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> tuple[bool, li
             log.warning("  %s", problem)
         await _tell_admins(context, problems)
         return False, problems
-    responder = await asyncio.to_thread(Responder, kb, settings.default_language)
+    responder = await asyncio.to_thread(
+        functools.partial(Responder, kb, settings.default_language, contacts=settings.contacts)
+    )
     svc.responder = responder
     svc.loaded_at = now_iso()
     log.info("knowledge reloaded: version %s, %d entries", kb.version, len(kb.entries))

@@ -62,7 +62,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
     )
     application.bot_data[services.KEY] = services.Services(
         settings=settings,
-        responder=Responder(kb, default_language=settings.default_language),
+        responder=Responder(kb, settings.default_language, contacts=settings.contacts),
         storage=Storage(settings.database_path),
         user_secret=load_or_create(
             settings.database_path.parent / USER_SECRET_FILE,
