@@ -58,6 +58,32 @@ MIGRATIONS: tuple[str, ...] = (
         detail TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 3: the human handoff. chat_id is the one raw Telegram number kept anywhere, and only while the
+    # ticket is open: replies cannot reach the worker without it. Closing a ticket erases it.
+    """
+    CREATE TABLE tickets (
+        id        INTEGER PRIMARY KEY,
+        user_key  TEXT NOT NULL,
+        chat_id   INTEGER,
+        language  TEXT NOT NULL,
+        status    TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+        opened_at TEXT NOT NULL,
+        last_at   TEXT NOT NULL,
+        closed_at TEXT,
+        CHECK (status = 'open' OR chat_id IS NULL)
+    );
+    CREATE UNIQUE INDEX tickets_one_open ON tickets (user_key) WHERE status = 'open';
+    CREATE TABLE ticket_messages (
+        id               INTEGER PRIMARY KEY,
+        ticket_id        INTEGER NOT NULL REFERENCES tickets (id),
+        at               TEXT NOT NULL,
+        direction        TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        text             TEXT NOT NULL,
+        relay_message_id INTEGER
+    );
+    CREATE INDEX ticket_messages_ticket ON ticket_messages (ticket_id);
+    CREATE INDEX ticket_messages_relay ON ticket_messages (relay_message_id);
+    """,
 )
 
 #: Questions are cut to this length in the log.
@@ -178,9 +204,15 @@ class Storage:
         return cursor.rowcount == 1
 
     async def forget(self, user_key: str) -> int:
-        """Delete everything kept about one user; returns how many log rows were deleted."""
+        """Delete everything kept about one user; returns how many records (log rows, handoff
+        messages) were deleted."""
         cursor = await self.db.execute("DELETE FROM exchanges WHERE user_key = ?", (user_key,))
         deleted = cursor.rowcount
+        cursor = await self.db.execute(
+            "DELETE FROM ticket_messages WHERE ticket_id IN (SELECT id FROM tickets WHERE user_key = ?)", (user_key,)
+        )
+        deleted += cursor.rowcount
+        await self.db.execute("DELETE FROM tickets WHERE user_key = ?", (user_key,))
         await self.db.execute("DELETE FROM preferences WHERE user_key = ?", (user_key,))
         await self.db.commit()
         return deleted
@@ -189,6 +221,9 @@ class Storage:
         """Delete exchanges and events older than ``before``; returns how many exchanges went."""
         cursor = await self.db.execute("DELETE FROM exchanges WHERE at < ?", (before,))
         await self.db.execute("DELETE FROM events WHERE at < ?", (before,))
+        old = "SELECT id FROM tickets WHERE status = 'closed' AND last_at < ?"
+        await self.db.execute(f"DELETE FROM ticket_messages WHERE ticket_id IN ({old})", (before,))
+        await self.db.execute(f"DELETE FROM tickets WHERE id IN ({old})", (before,))
         await self.db.commit()
         return cursor.rowcount
 
@@ -261,3 +296,66 @@ class Storage:
             args,
         )
         return {**{k: int(v or 0) for k, v in totals.items()}, "top_entries": top}
+
+    # --- the human handoff -------------------------------------------------------------------
+    async def open_ticket(self, user_key: str, chat_id: int, language: str) -> tuple[int, bool]:
+        """The user's open ticket, or a new one; returns (ticket id, whether it was just opened)."""
+        existing = await self.open_ticket_of(user_key)
+        if existing is not None:
+            return int(existing["id"]), False
+        at = now_iso()
+        cursor = await self.db.execute(
+            "INSERT INTO tickets (user_key, chat_id, language, status, opened_at, last_at) "
+            "VALUES (?, ?, ?, 'open', ?, ?)",
+            (user_key, chat_id, language, at, at),
+        )
+        await self.db.commit()
+        return int(cursor.lastrowid or 0), True
+
+    async def open_ticket_of(self, user_key: str) -> dict[str, Any] | None:
+        rows = await self._rows("SELECT * FROM tickets WHERE user_key = ? AND status = 'open'", (user_key,))
+        return rows[0] if rows else None
+
+    async def ticket(self, ticket_id: int) -> dict[str, Any] | None:
+        rows = await self._rows("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        return rows[0] if rows else None
+
+    async def ticket_by_relay(self, relay_message_id: int) -> dict[str, Any] | None:
+        """The ticket a message in the moderators' chat belongs to (a relayed worker message)."""
+        rows = await self._rows(
+            "SELECT t.* FROM tickets t JOIN ticket_messages m ON m.ticket_id = t.id WHERE m.relay_message_id = ?",
+            (relay_message_id,),
+        )
+        return rows[0] if rows else None
+
+    async def add_ticket_message(self, ticket_id: int, direction: str, text: str,
+                                 relay_message_id: int | None = None) -> None:  # fmt: skip
+        at = now_iso()
+        await self.db.execute(
+            "INSERT INTO ticket_messages (ticket_id, at, direction, text, relay_message_id) VALUES (?, ?, ?, ?, ?)",
+            (ticket_id, at, direction, text[: MAX_LOGGED_QUESTION * 4], relay_message_id),
+        )
+        await self.db.execute("UPDATE tickets SET last_at = ? WHERE id = ?", (at, ticket_id))
+        await self.db.commit()
+
+    async def close_ticket(self, ticket_id: int) -> dict[str, Any] | None:
+        """Close an open ticket and erase the chat id; returns the ticket as it was (with the chat id,
+        so the worker can be told), or None when it was not open."""
+        before = await self.ticket(ticket_id)
+        if before is None or before["status"] != "open":
+            return None
+        await self.db.execute(
+            "UPDATE tickets SET status = 'closed', chat_id = NULL, closed_at = ? WHERE id = ?", (now_iso(), ticket_id)
+        )
+        await self.db.commit()
+        return before
+
+    async def open_tickets(self) -> list[dict[str, Any]]:
+        return await self._rows(
+            "SELECT t.id, t.language, t.opened_at, t.last_at, COUNT(m.id) AS messages FROM tickets t "
+            "LEFT JOIN ticket_messages m ON m.ticket_id = t.id WHERE t.status = 'open' GROUP BY t.id ORDER BY t.id"
+        )
+
+    async def idle_tickets(self, before: str) -> list[int]:
+        rows = await self._rows("SELECT id FROM tickets WHERE status = 'open' AND last_at < ?", (before,))
+        return [int(r["id"]) for r in rows]

@@ -29,13 +29,14 @@ from bot.schema import LANGS
 from bot.secrets_file import USER_SECRET_FILE, load_or_create
 from bot.storage import Storage, now_iso
 from bot.watch import Watcher
-from handlers import admin, chat, commands, errors, gate, moderation, services
+from handlers import admin, chat, commands, errors, gate, handoff, moderation, services
 from handlers.processor import PerUserProcessor
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_SECRET_FILE = "webhook.secret"
 PURGE_EVERY = 24 * 60 * 60  # seconds
+IDLE_CHECK_EVERY = 60 * 60
 CONCURRENCY = 32
 CONNECTIONS = 8
 
@@ -79,11 +80,16 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
     application.add_handler(CommandHandler("sources", commands.sources))
     application.add_handler(CommandHandler("language", commands.language))
     application.add_handler(CommandHandler("privacy", commands.privacy))
+    application.add_handler(CommandHandler("human", handoff.open_ticket))
+    application.add_handler(CommandHandler("end", handoff.end_ticket))
     application.add_handler(CommandHandler("forget", moderation.forget))
     application.add_handler(CommandHandler("unanswered", moderation.unanswered))
     application.add_handler(CommandHandler("review", moderation.review))
     application.add_handler(CommandHandler("stats", moderation.stats))
     application.add_handler(CommandHandler("export", moderation.export))
+    application.add_handler(CommandHandler("tickets", handoff.tickets))
+    application.add_handler(CommandHandler("reply", handoff.reply))
+    application.add_handler(CommandHandler("close", handoff.close))
     application.add_handler(CommandHandler("reload", admin.reload))
     application.add_handler(CommandHandler("version", admin.version))
     application.add_handler(CallbackQueryHandler(chat.on_button))
@@ -101,6 +107,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await _purge(svc)
     if application.job_queue is not None:
         application.job_queue.run_repeating(_purge_job, interval=PURGE_EVERY, first=PURGE_EVERY, name="purge")
+        application.job_queue.run_repeating(handoff.close_idle, interval=IDLE_CHECK_EVERY, first=60, name="idle")
         interval = svc.settings.reload_interval
         if interval > 0:
             application.job_queue.run_repeating(admin.watch, interval=interval, first=interval, name="reload")

@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.answer import Reply, Responder
 from bot.schema import Lang
-from handlers import moderation, render, services
+from handlers import handoff, moderation, render, services
 
 
 async def send_reply(
@@ -55,6 +55,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.message
     if message is None:
         return
+    if await handoff.relay_from_worker(update, context) or await handoff.moderator_reply(update, context):
+        return  # a person is handling this conversation, not the FAQ
     svc = services.get(context)
     responder = svc.responder
     text = question_text(message, context.bot.username)
@@ -106,5 +108,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await moderation.forget_button(update, context, rest == "yes")
     elif kind == render.REVIEW:
         await moderation.review_button(update, context, rest)
+    elif kind == render.HANDOFF:
+        await query.answer()
+        await (handoff.open_ticket if rest == handoff.OPEN else handoff.end_ticket)(update, context)
     else:
         await query.answer()  # a button from an older knowledge base: nothing to do

@@ -17,7 +17,7 @@ from bot.schema import Lang
 from handlers import render, services
 
 #: Command names in menu order; descriptions come from the knowledge base (cmd_<name>).
-COMMANDS = ("start", "help", "topics", "sources", "language", "privacy", "forget")
+COMMANDS = ("start", "help", "topics", "sources", "language", "human", "end", "privacy", "forget")
 
 Body = Callable[[Message, services.Services, Lang], Coroutine[Any, Any, None]]
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -66,7 +66,10 @@ async def language(message: Message, svc: services.Services, lang: Lang) -> None
 
 @replying
 async def privacy(message: Message, svc: services.Services, lang: Lang) -> None:
-    await message.reply_text(svc.text("privacy", lang, retention_days=svc.settings.retention_days))
+    days = svc.settings.retention_days
+    await message.reply_text(
+        svc.text("privacy", lang, retention_days=days, idle_days=svc.settings.telegram.handoff_idle_days)
+    )
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,7 +13,7 @@ from bot.schema import Lang
 MAX_MESSAGE = 4000
 
 # Callback data: short prefixes, ids are at most 48 characters (bot.schema.Id), well under 64 bytes.
-ENTRY, TOPIC, TOPICS, LANGUAGE, FEEDBACK, FORGET, REVIEW = "e", "t", "T", "l", "f", "x", "r"
+ENTRY, TOPIC, TOPICS, LANGUAGE, FEEDBACK, FORGET, REVIEW, HANDOFF = "e", "t", "T", "l", "f", "x", "r", "h"
 
 
 def split_html(text: str, limit: int = MAX_MESSAGE) -> list[str]:
@@ -84,6 +84,8 @@ def reply_keyboard(reply: Reply, responder: Responder, exchange_id: int | None =
         return InlineKeyboardMarkup(rows)
     if reply.kind == "fallback":
         return InlineKeyboardMarkup([[button(kb.message("topics_button", lang), TOPICS)]])
+    if reply.kind == "urgent":
+        return InlineKeyboardMarkup([[button(kb.message("human_button", lang), f"{HANDOFF}:open")]])
     return None
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from bot.answer import MAX_QUESTION_CHARS, Responder, format_date
+from bot.knowledge import KnowledgeBase
 
 
 def test_answer_ends_with_its_sources(responder: Responder) -> None:
@@ -118,3 +119,31 @@ def test_json_shape(responder: Responder) -> None:
     data = responder.respond("what is the ILO").to_json()
     assert set(data) >= {"question", "kind", "entry_id", "score", "language", "text", "sources", "suggestions"}
     assert set(data["sources"][0]) == {"id", "title", "publisher", "date", "url"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["help, I am locked in", "tolong saya, majikan menahan paspor saya", "gaji saya tidak dibayar 3 bulan",
+     "I want to kill myself", "saya dipukul majikan", "i was trafficked to malaysia"],
+)  # fmt: skip
+def test_urgent_messages_get_the_referral_first(responder: Responder, text: str) -> None:
+    """A worker in danger gets the referral before anything else, never an FAQ answer first."""
+    reply = responder.respond(text)
+    assert reply.kind == "urgent"
+    heading = responder.kb.message("urgent_contacts", reply.language)
+    assert reply.text.startswith(heading + "\n" + responder.kb.message("referral", reply.language))
+
+
+@pytest.mark.parametrize(
+    "text", ["human trafficking asean", "Can my employer keep my passport?", "kerja paksa dan upah tidak dibayar"]
+)
+def test_questions_about_the_same_topics_are_not_urgent(responder: Responder, text: str) -> None:
+    """Asking about trafficking or passports in general is a question, answered as one."""
+    assert responder.respond(text).kind == "answer"
+
+
+def test_configured_contacts_replace_the_placeholder(kb: KnowledgeBase) -> None:
+    """The deploying organisation's contacts from the config are what a worker in danger sees first."""
+    responder = Responder(kb, contacts={"en": "HOTLINE-A", "id": "HOTLINE-B"})
+    assert responder.respond("help, I am locked in").text.split("\n")[1] == "HOTLINE-A"
+    assert responder.respond("saya dikurung majikan").text.split("\n")[1] == "HOTLINE-B"

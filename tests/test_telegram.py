@@ -118,7 +118,7 @@ def test_commands_are_registered_in_both_languages(fake: FakeBotAPI, bot: Bot) -
     by_language = {c.params.get("language_code"): c.params["commands"] for c in calls}
     assert set(by_language) == {None, "id"}
     assert [c["command"] for c in by_language["id"]] == [
-        "start", "help", "topics", "sources", "language", "privacy", "forget"
+        "start", "help", "topics", "sources", "language", "human", "end", "privacy", "forget"
     ]  # fmt: skip
     assert by_language[None][0]["description"] != by_language["id"][0]["description"]
 

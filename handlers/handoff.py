@@ -1,0 +1,210 @@
+"""The human handoff: /human opens a ticket, and a person in the moderators' chat takes over.
+
+The worker's messages are relayed under a ticket number only: never a name, username or id. A
+moderator answers by replying to a relayed message (or /reply TICKET text); only messages in the
+configured moderators' chat, from a moderator, can reach a worker. The worker's chat id is kept in
+the open ticket's row alone and erased when the ticket closes (/end, /close, or idle too long).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.schema import Lang
+from bot.storage import now_iso
+from handlers import access, render, services
+
+log = logging.getLogger(__name__)
+
+OPEN, END = "open", "end"
+
+
+def human_keyboard(svc: services.Services, lang: Lang) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[render.button(svc.text("human_button", lang), f"{render.HANDOFF}:{OPEN}")]])
+
+
+def _lang(value: object) -> Lang:
+    return "id" if value == "id" else "en"
+
+
+async def _to_moderators(context: ContextTypes.DEFAULT_TYPE, text: str) -> Message | None:
+    chat = services.get(context).settings.telegram.moderators_chat
+    if chat is None:
+        return None
+    return await context.bot.send_message(chat, text)
+
+
+async def open_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/human, or the 🙋 button: open (or reopen the view of) the worker's ticket."""
+    svc = services.get(context)
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    if user is None or chat is None or message is None or chat.type != "private":
+        return
+    lang = await svc.language(update)
+    if svc.settings.telegram.moderators_chat is None:
+        await message.reply_text(svc.text("referral", lang))  # no team configured: the referral is all we have
+        return
+    ticket, created = await svc.storage.open_ticket(svc.key(user.id), chat.id, lang)
+    back = InlineKeyboardMarkup([[render.button(svc.text("back_to_bot", lang), f"{render.HANDOFF}:{END}")]])
+    name = "ticket_opened" if created else "ticket_open_already"
+    await message.reply_text(svc.text(name, lang, ticket=ticket), reply_markup=back)
+    if created:
+        await _to_moderators(
+            context,
+            f"🆕 Ticket #{ticket} opened (language: {lang}). Reply to a relayed message to answer, "
+            f"or /reply {ticket} text; /close {ticket} ends it.",
+        )
+
+
+async def end_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/end, or the 🤖 button: the worker goes back to the bot."""
+    svc = services.get(context)
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return
+    lang = await svc.language(update)
+    ticket = await svc.storage.open_ticket_of(svc.key(user.id))
+    if ticket is None:
+        await message.reply_text(svc.text("no_ticket", lang))
+        return
+    await svc.storage.close_ticket(int(ticket["id"]))
+    await message.reply_text(svc.text("ticket_closed", lang, ticket=ticket["id"]))
+    await _to_moderators(context, f"Ticket #{ticket['id']} was closed by the worker.")
+
+
+async def relay_from_worker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """If the worker has an open ticket, relay this text to the moderators; True when relayed."""
+    svc = services.get(context)
+    user, chat, message = update.effective_user, update.effective_chat, update.message
+    if user is None or chat is None or message is None or chat.type != "private" or not message.text:
+        return False
+    ticket = await svc.storage.open_ticket_of(svc.key(user.id))
+    if ticket is None:
+        return False
+    relayed = await _to_moderators(context, f"#{ticket['id']}: {message.text}")
+    await svc.storage.add_ticket_message(int(ticket["id"]), "in", message.text, relayed.message_id if relayed else None)
+    return True
+
+
+def _from_moderator_chat(update: Update, svc: services.Services) -> bool:
+    chat, user = update.effective_chat, update.effective_user
+    return (
+        chat is not None
+        and chat.id == svc.settings.telegram.moderators_chat
+        and user is not None
+        and user.id in svc.settings.moderators
+    )
+
+
+async def _deliver(context: ContextTypes.DEFAULT_TYPE, ticket_id: int, text: str, answer_to: Message) -> None:
+    svc = services.get(context)
+    ticket = await svc.storage.ticket(ticket_id)
+    if ticket is None or ticket["status"] != "open" or ticket["chat_id"] is None:
+        await answer_to.reply_text(f"Ticket #{ticket_id} is not open; nothing was sent.")
+        return
+    try:
+        await context.bot.send_message(
+            int(ticket["chat_id"]), svc.text("ticket_reply", _lang(ticket["language"]), text=text)
+        )
+    except TelegramError as exc:
+        await answer_to.reply_text(f"Could not deliver to ticket #{ticket_id} ({type(exc).__name__}).")
+        return
+    await svc.storage.add_ticket_message(ticket_id, "out", text)
+
+
+async def moderator_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A reply to a relayed message in the moderators' chat: delivered if a moderator wrote it,
+    silently dropped (and counted) otherwise. True when the message was such a reply."""
+    svc = services.get(context)
+    message, chat, user = update.message, update.effective_chat, update.effective_user
+    if message is None or message.reply_to_message is None or not message.text:
+        return False
+    if chat is None or chat.id != svc.settings.telegram.moderators_chat:
+        return False
+    ticket = await svc.storage.ticket_by_relay(message.reply_to_message.message_id)
+    if ticket is None:
+        return False
+    if user is None or user.id not in svc.settings.moderators:
+        await svc.storage.event("refused", "ticket reply")
+        return True
+    await _deliver(context, int(ticket["id"]), message.text, message)
+    return True
+
+
+@access.only("moderators")
+async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reply TICKET text, in the moderators' chat."""
+    svc, message = services.get(context), update.message
+    if message is None:
+        return
+    args = context.args or []
+    if not _from_moderator_chat(update, svc) or len(args) < 2 or not args[0].lstrip("#").isdigit():
+        await message.reply_text("Usage, in the moderators' chat: /reply TICKET text")
+        return
+    await _deliver(context, int(args[0].lstrip("#")), " ".join(args[1:]), message)
+
+
+@access.only("moderators")
+async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/close TICKET, in the moderators' chat: the worker is told and the chat id erased."""
+    svc, message = services.get(context), update.message
+    if message is None:
+        return
+    args = context.args or []
+    if not _from_moderator_chat(update, svc) or not args or not args[0].lstrip("#").isdigit():
+        await message.reply_text("Usage, in the moderators' chat: /close TICKET")
+        return
+    await _close(context, int(args[0].lstrip("#")), message)
+
+
+async def _close(context: ContextTypes.DEFAULT_TYPE, ticket_id: int, answer_to: Message | None) -> None:
+    svc = services.get(context)
+    ticket = await svc.storage.close_ticket(ticket_id)
+    if ticket is None:
+        if answer_to is not None:
+            await answer_to.reply_text(f"Ticket #{ticket_id} is not open.")
+        return
+    try:
+        await context.bot.send_message(
+            int(ticket["chat_id"]), svc.text("ticket_closed", _lang(ticket["language"]), ticket=ticket_id)
+        )
+    except TelegramError as exc:
+        log.warning("could not tell a worker their ticket closed: %s", type(exc).__name__)
+    if answer_to is not None:
+        await answer_to.reply_text(f"Ticket #{ticket_id} closed.")
+
+
+@access.only("moderators")
+async def tickets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/tickets: every open ticket with its age and last message time."""
+    svc, message = services.get(context), update.message
+    if message is None:
+        return
+    rows = await svc.storage.open_tickets()
+    if not rows:
+        await message.reply_text("No open tickets.")
+        return
+    now = dt.datetime.now(dt.UTC)
+
+    def age(iso: str) -> str:
+        minutes = int((now - dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))).total_seconds() // 60)
+        return f"{minutes // 1440}d {minutes % 1440 // 60}h" if minutes >= 1440 else f"{minutes // 60}h {minutes % 60}m"
+
+    lines = [f"#{r['id']} · {r['language']} · open {age(r['opened_at'])} · last message {age(r['last_at'])} ago · "
+             f"{r['messages']} messages" for r in rows]  # fmt: skip
+    await message.reply_text("Open tickets:\n" + "\n".join(lines))
+
+
+async def close_idle(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """JobQueue: close tickets idle past handoff_idle_days, which erases the kept chat ids."""
+    svc = services.get(context)
+    days = svc.settings.telegram.handoff_idle_days
+    before = now_iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+    for ticket_id in await svc.storage.idle_tickets(before):
+        await _close(context, ticket_id, None)
+        await _to_moderators(context, f"Ticket #{ticket_id} closed after {days} days without messages.")
