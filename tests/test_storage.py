@@ -187,3 +187,37 @@ def test_a_version_1_database_is_upgraded_without_loss(tmp_path: Path) -> None:
     _with_storage(path, scenario)
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_tickets_keep_the_chat_id_only_while_open(tmp_path: Path) -> None:
+    """One open ticket per user; closing erases the chat id; idle ones are found; /forget removes all."""
+
+    async def scenario(storage: Storage) -> None:
+        ticket, created = await storage.open_ticket("a", 123456789, "id")
+        assert created and await storage.open_ticket("a", 123456789, "id") == (ticket, False)
+        await storage.add_ticket_message(ticket, "in", "tolong", relay_message_id=77)
+        assert (await storage.ticket_by_relay(77) or {})["id"] == ticket
+        assert await storage.idle_tickets(before="2000-01-01T00:00:00.000Z") == []
+        assert await storage.idle_tickets(before="2999-01-01T00:00:00.000Z") == [ticket]
+        closed = await storage.close_ticket(ticket)
+        assert closed is not None and closed["chat_id"] == 123456789  # returned once, to tell the worker
+        assert (await storage.ticket(ticket) or {})["chat_id"] is None
+        assert await storage.close_ticket(ticket) is None
+        assert await storage.forget("a") == 1  # the one relayed message
+        assert await storage.ticket(ticket) is None
+
+    _with_storage(tmp_path / "db.sqlite3", scenario)
+
+
+def test_closed_tickets_are_purged_with_the_log(tmp_path: Path) -> None:
+    """Retention covers closed tickets and their messages; open ones stay."""
+
+    async def scenario(storage: Storage) -> None:
+        old, _ = await storage.open_ticket("a", 1, "en")
+        await storage.add_ticket_message(old, "in", "x")
+        await storage.close_ticket(old)
+        current, _ = await storage.open_ticket("b", 2, "en")
+        await storage.purge(before="2999-01-01T00:00:00.000Z")
+        assert await storage.ticket(old) is None and await storage.ticket(current) is not None
+
+    _with_storage(tmp_path / "db.sqlite3", scenario)
