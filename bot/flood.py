@@ -14,13 +14,20 @@ Verdict = Literal["allow", "notify", "drop"]
 class FloodGate:
     """At most ``limit`` messages per ``window`` seconds per key; the first one over gets a notice."""
 
+    #: Every this many checks, keys whose window has passed are forgotten.
+    PRUNE_EVERY = 1000
+
     def __init__(self, limit: int, window: float = 60.0) -> None:
         self.limit = limit
         self.window = window
         self._times: dict[str, deque[float]] = {}
         self._notified: set[str] = set()
+        self._checks = 0
 
     def check(self, key: str, now: float) -> Verdict:
+        self._checks += 1
+        if self._checks % self.PRUNE_EVERY == 0:
+            self.prune(now)
         times = self._times.setdefault(key, deque())
         while times and now - times[0] >= self.window:
             times.popleft()

@@ -24,10 +24,6 @@ log = logging.getLogger(__name__)
 OPEN, END = "open", "end"
 
 
-def human_keyboard(svc: services.Services, lang: Lang) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[render.button(svc.text("human_button", lang), f"{render.HANDOFF}:{OPEN}")]])
-
-
 def _lang(value: object) -> Lang:
     return "id" if value == "id" else "en"
 

@@ -34,3 +34,12 @@ def test_prune_forgets_quiet_users() -> None:
     gate.check("b", 50)
     gate.prune(now=70)
     assert set(gate._times) == {"b"}
+
+
+def test_memory_is_pruned_as_it_goes() -> None:
+    """Quiet users are forgotten every PRUNE_EVERY checks, without anyone calling prune()."""
+    gate = FloodGate(limit=5, window=60)
+    for user in range(FloodGate.PRUNE_EVERY - 1):
+        gate.check(f"user{user}", now=0)
+    gate.check("late", now=120)  # the thousandth check, two minutes later
+    assert set(gate._times) == {"late"}
