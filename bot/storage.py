@@ -127,9 +127,13 @@ class Filter:
 class Storage:
     """Everything the bot keeps."""
 
+    #: Language choices are read on every message and written rarely: they are cached (bounded).
+    CACHED_LANGUAGES = 100_000
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: aiosqlite.Connection | None = None
+        self._languages: dict[str, Lang | None] = {}
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -170,8 +174,14 @@ class Storage:
 
     # --- preferences -----------------------------------------------------------------------
     async def language(self, user_key: str) -> Lang | None:
+        if user_key in self._languages:
+            return self._languages[user_key]
         value = await self._value("SELECT language FROM preferences WHERE user_key = ?", (user_key,))
-        return "en" if value == "en" else "id" if value == "id" else None
+        found: Lang | None = "en" if value == "en" else "id" if value == "id" else None
+        if len(self._languages) >= self.CACHED_LANGUAGES:
+            self._languages.clear()
+        self._languages[user_key] = found
+        return found
 
     async def set_language(self, user_key: str, language: Lang) -> None:
         await self.db.execute(
@@ -180,6 +190,7 @@ class Storage:
             (user_key, language),
         )
         await self.db.commit()
+        self._languages[user_key] = language
 
     # --- the conversation log ---------------------------------------------------------------
     async def record(self, *, user_key: str, chat_type: str, language: str, question: str, kind: str,
@@ -215,6 +226,7 @@ class Storage:
         await self.db.execute("DELETE FROM tickets WHERE user_key = ?", (user_key,))
         await self.db.execute("DELETE FROM preferences WHERE user_key = ?", (user_key,))
         await self.db.commit()
+        self._languages.pop(user_key, None)
         return deleted
 
     async def purge(self, before: str) -> int:
