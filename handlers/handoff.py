@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
@@ -97,6 +98,12 @@ def _from_moderator_chat(update: Update, svc: services.Services) -> bool:
     )
 
 
+async def _to_worker(context: ContextTypes.DEFAULT_TYPE, row: dict[str, Any], name: str, **fields: object) -> None:
+    """Send a knowledge-base message, in the ticket's language, to the worker's chat kept in the ticket."""
+    text = services.get(context).text(name, _lang(row["language"]), **fields)
+    await context.bot.send_message(int(row["chat_id"]), text)
+
+
 async def _deliver(context: ContextTypes.DEFAULT_TYPE, ticket_id: int, text: str, answer_to: Message) -> None:
     svc = services.get(context)
     ticket = await svc.storage.ticket(ticket_id)
@@ -104,9 +111,7 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE, ticket_id: int, text: str
         await answer_to.reply_text(f"Ticket #{ticket_id} is not open; nothing was sent.")
         return
     try:
-        await context.bot.send_message(
-            int(ticket["chat_id"]), svc.text("ticket_reply", _lang(ticket["language"]), text=text)
-        )
+        await _to_worker(context, ticket, "ticket_reply", text=text)
     except TelegramError as exc:
         await answer_to.reply_text(f"Could not deliver to ticket #{ticket_id} ({type(exc).__name__}).")
         return
@@ -166,9 +171,7 @@ async def _close(context: ContextTypes.DEFAULT_TYPE, ticket_id: int, answer_to: 
             await answer_to.reply_text(f"Ticket #{ticket_id} is not open.")
         return
     try:
-        await context.bot.send_message(
-            int(ticket["chat_id"]), svc.text("ticket_closed", _lang(ticket["language"]), ticket=ticket_id)
-        )
+        await _to_worker(context, ticket, "ticket_closed", ticket=ticket_id)
     except TelegramError as exc:
         log.warning("could not tell a worker their ticket closed: %s", type(exc).__name__)
     if answer_to is not None:
