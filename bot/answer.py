@@ -158,29 +158,29 @@ class Responder:
         language = lang or self.guesser.guess(text, hint)
         if not text.strip():
             return Reply(question, "help", language, self.kb.message("help", language))
-        alarm = self.urgent(text)
+        tokens = self.normalizer.tokens(text)  # once: urgency, smalltalk and matching all read them
+        alarm = self._urgent_in(tokens)
         if alarm is not None:
-            return self._urgent_reply(question, language, alarm, text)
-        talk = self._smalltalk_reply(text, language)
+            return self._urgent_reply(question, language, alarm, tokens)
+        talk = self._smalltalk_reply(tokens, language)
         if talk is not None:
             return Reply(question, "smalltalk", language, talk)
-        result = self.matcher.match(text)
-        return self._compose(question, language, result)
+        return self._compose(question, language, self.matcher.match_tokens(tokens))
 
     def entry_reply(self, entry_id: str, lang: Lang, question: str = "") -> Reply:
         """The answer to one entry, e.g. when a suggestion or a topic button is chosen."""
         entry = self.kb.entries[entry_id]
         return self._answer(question or entry.questions.get(lang)[0], lang, entry, 100.0)
 
-    def urgent(self, text: str) -> Urgent | None:
+    def _urgent_in(self, tokens: list[str]) -> Urgent | None:
         """The urgent situation the message describes, if any: every word of one of its phrasings."""
-        present = set(self.normalizer.tokens(text))
+        present = set(tokens)
         for alarm, needed in self._urgent:
             if needed and needed <= present:
                 return alarm
         return None
 
-    def _urgent_reply(self, question: str, lang: Lang, alarm: Urgent, text: str) -> Reply:
+    def _urgent_reply(self, question: str, lang: Lang, alarm: Urgent, tokens: list[str]) -> Reply:
         """Contacts first, then the offer of a person, then any answer that helps."""
         contacts = self._contacts.get(lang) if self._contacts else None
         parts = [
@@ -189,7 +189,7 @@ class Responder:
         ]
         entry_id = next((e for e in alarm.related if e in self.kb.entries), None)
         if entry_id is None:
-            result = self.matcher.match(text)
+            result = self.matcher.match_tokens(tokens)
             entry_id = result.best.entry_id if result.outcome == "answer" and result.best else None
         if entry_id is None:
             return Reply(question, "urgent", lang, "\n\n".join(parts))
@@ -197,8 +197,7 @@ class Responder:
         return Reply(question, "urgent", lang, "\n\n".join([*parts, answer.text]), entry_id, answer.score,
                      sources=answer.sources)  # fmt: skip
 
-    def _smalltalk_reply(self, text: str, lang: Lang) -> str | None:
-        tokens = self.normalizer.tokens(text)
+    def _smalltalk_reply(self, tokens: list[str], lang: Lang) -> str | None:
         if not tokens:
             return None
         found = process.extractOne(
@@ -206,7 +205,7 @@ class Responder:
         )
         if found is not None:
             return self._smalltalk[found[2]][0].reply.get(lang)
-        if not self.matcher.query_tokens(text) or all(t in self.normalizer.stopwords for t in tokens):
+        if not self.matcher.query_tokens(tokens) or all(t in self.normalizer.stopwords for t in tokens):
             # Only greeting words (and filler): a greeting, not a question.
             for talk, talk_tokens in self._smalltalk:
                 if set(tokens) & set(talk_tokens) - self.normalizer.stopwords:

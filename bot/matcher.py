@@ -165,10 +165,9 @@ class Matcher:
             self._named[entry_id] = names
         return names
 
-    def query_tokens(self, text: str) -> list[str]:
-        """The question's content tokens, greeting words ("hi", "halo") left out."""
-        every = [t for t in self.normalizer.tokens(text) if t not in self._ignorable]
-        return self.normalizer.content(every)
+    def query_tokens(self, tokens: list[str]) -> list[str]:
+        """The content of a question's tokens (from Normalizer.tokens), greeting words left out."""
+        return self.normalizer.content([t for t in tokens if t not in self._ignorable])
 
     def _shortlist(self, known: set[str]) -> list[str]:
         """Entries sharing the question's words, by IDF-weighted overlap, best first.
@@ -193,7 +192,11 @@ class Matcher:
         return heapq.nlargest(self.SHORTLIST, overlap, key=lambda e: (overlap[e], e))
 
     def match(self, text: str) -> MatchResult:
-        every = [t for t in self.normalizer.tokens(text) if t not in self._ignorable]
+        return self.match_tokens(self.normalizer.tokens(text))
+
+    def match_tokens(self, normalised: list[str]) -> MatchResult:
+        """:meth:`match` for text already normalised (Normalizer.tokens), so callers do it once."""
+        every = [t for t in normalised if t not in self._ignorable]
         tokens = self.normalizer.content(every)
         if not tokens:
             return MatchResult("fallback", (), 1.0)
