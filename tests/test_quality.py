@@ -45,3 +45,12 @@ def test_malay_is_understood_and_answered_in_indonesian(responder: Responder) ->
     report = evaluate(responder, spec)
     assert report.correct == report.in_scope and report.false_answers == 0, "\n".join(report.misses)
     assert {responder.respond(case["q"]).language for case in spec["in_scope"]} == {"id"}
+
+
+def test_dev_set_meets_the_scale_bar(responder: Responder) -> None:
+    """On the dev set: ≥ 95% in-scope correct, in English and in Indonesian each, and nothing
+    out of scope answered."""
+    report = evaluate(responder, load_set(DATA / "dev.yaml"))
+    assert report.false_answers == 0, "\n".join(report.misses)
+    for language, (correct, total) in report.per_language.items():
+        assert correct / total >= 0.95, f"{language}: {correct}/{total}\n" + "\n".join(report.misses)
