@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from bot import reports
 from bot.config import ConfigError, Settings
 from bot.normalize import Normalizer
-from bot.storage import Filter, Storage, now_iso
+from bot.storage import Filter, Storage, days_ago, now_iso
 
 FORMATS = {"table": (reports.TABLE_HEADER, reports.table_row), "csv": (reports.CSV_HEADER, reports.csv_row),
            "jsonl": ("", reports.jsonl_row)}  # fmt: skip
@@ -54,7 +54,7 @@ def _moment(text: str | None, option: str) -> str | None:
 
 def _filter(args: argparse.Namespace, default_days: int | None = None) -> Filter:
     days = args.days if args.days is not None else (None if args.since else default_days)
-    since = now_iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=days)) if days else _moment(args.since, "--since")
+    since = days_ago(days) if days else _moment(args.since, "--since")
     return Filter(since=since, until=_moment(args.until, "--until"), kinds=tuple(args.kind))
 
 

@@ -102,6 +102,11 @@ def now_iso(now: dt.datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def days_ago(days: float) -> str:
+    """The moment ``days`` ago, in the form every time column uses (retention, reports, idle tickets)."""
+    return now_iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+
+
 @dataclass(frozen=True)
 class Filter:
     """Which exchanges a report or export covers: a time range (ISO text, UTC) and kinds."""

@@ -24,8 +24,7 @@ def only(role: Literal["moderators", "admins"]) -> Callable[[Handler], Handler]:
         @functools.wraps(handler)
         async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             svc = services.get(context)
-            allowed = svc.settings.admins if role == "admins" else svc.settings.moderators
-            if update.effective_user is not None and update.effective_user.id in allowed:
+            if svc.is_moderator(update) if role == "moderators" else svc.is_admin(update):
                 await handler(update, context)
                 return
             await svc.storage.event("refused", handler.__name__)

@@ -6,7 +6,6 @@ commands, then buttons, then text, then everything else that is not text.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from telegram import BotCommand, Update
@@ -27,7 +26,7 @@ from bot.flood import FloodGate
 from bot.knowledge import KnowledgeBase
 from bot.schema import LANGS
 from bot.secrets_file import USER_SECRET_FILE, load_or_create
-from bot.storage import Storage, now_iso
+from bot.storage import Storage, days_ago
 from bot.watch import Watcher
 from handlers import admin, chat, commands, errors, gate, handoff, moderation, services
 from handlers.processor import PerUserProcessor
@@ -119,8 +118,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 async def _purge(svc: services.Services) -> None:
     """Delete log rows older than the retention period (at start and daily)."""
-    before = now_iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=svc.settings.retention_days))
-    deleted = await svc.storage.purge(before)
+    deleted = await svc.storage.purge(days_ago(svc.settings.retention_days))
     log.info("retention: %d exchanges older than %d days deleted", deleted, svc.settings.retention_days)
 
 

@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.schema import Lang
-from bot.storage import now_iso
+from bot.storage import days_ago
 from handlers import access, render, services
 
 log = logging.getLogger(__name__)
@@ -89,13 +89,8 @@ async def relay_from_worker(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 def _from_moderator_chat(update: Update, svc: services.Services) -> bool:
-    chat, user = update.effective_chat, update.effective_user
-    return (
-        chat is not None
-        and chat.id == svc.settings.telegram.moderators_chat
-        and user is not None
-        and user.id in svc.settings.moderators
-    )
+    chat = update.effective_chat
+    return chat is not None and chat.id == svc.settings.telegram.moderators_chat and svc.is_moderator(update)
 
 
 async def _to_worker(context: ContextTypes.DEFAULT_TYPE, row: dict[str, Any], name: str, **fields: object) -> None:
@@ -122,7 +117,7 @@ async def moderator_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """A reply to a relayed message in the moderators' chat: delivered if a moderator wrote it,
     silently dropped (and counted) otherwise. True when the message was such a reply."""
     svc = services.get(context)
-    message, chat, user = update.message, update.effective_chat, update.effective_user
+    message, chat = update.message, update.effective_chat
     if message is None or message.reply_to_message is None or not message.text:
         return False
     if chat is None or chat.id != svc.settings.telegram.moderators_chat:
@@ -130,11 +125,19 @@ async def moderator_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     ticket = await svc.storage.ticket_by_relay(message.reply_to_message.message_id)
     if ticket is None:
         return False
-    if user is None or user.id not in svc.settings.moderators:
+    if not svc.is_moderator(update):
         await svc.storage.event("refused", "ticket reply")
         return True
     await _deliver(context, int(ticket["id"]), message.text, message)
     return True
+
+
+def _ticket_argument(update: Update, svc: services.Services, args: list[str], words: int) -> int | None:
+    """The ticket number a staff command names ("#12" or "12"), if it was sent in the moderators'
+    chat with at least ``words`` arguments; otherwise None."""
+    if not _from_moderator_chat(update, svc) or len(args) < words or not args[0].lstrip("#").isdigit():
+        return None
+    return int(args[0].lstrip("#"))
 
 
 @access.only("moderators")
@@ -143,11 +146,11 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, message = services.get(context), update.message
     if message is None:
         return
-    args = context.args or []
-    if not _from_moderator_chat(update, svc) or len(args) < 2 or not args[0].lstrip("#").isdigit():
+    ticket = _ticket_argument(update, svc, context.args or [], words=2)
+    if ticket is None:
         await message.reply_text("Usage, in the moderators' chat: /reply TICKET text")
         return
-    await _deliver(context, int(args[0].lstrip("#")), " ".join(args[1:]), message)
+    await _deliver(context, ticket, " ".join((context.args or [])[1:]), message)
 
 
 @access.only("moderators")
@@ -156,11 +159,11 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, message = services.get(context), update.message
     if message is None:
         return
-    args = context.args or []
-    if not _from_moderator_chat(update, svc) or not args or not args[0].lstrip("#").isdigit():
+    ticket = _ticket_argument(update, svc, context.args or [], words=1)
+    if ticket is None:
         await message.reply_text("Usage, in the moderators' chat: /close TICKET")
         return
-    await _close(context, int(args[0].lstrip("#")), message)
+    await _close(context, ticket, message)
 
 
 async def _close(context: ContextTypes.DEFAULT_TYPE, ticket_id: int, answer_to: Message | None) -> None:
@@ -203,7 +206,6 @@ async def close_idle(context: ContextTypes.DEFAULT_TYPE) -> None:
     """JobQueue: close tickets idle past handoff_idle_days, which erases the kept chat ids."""
     svc = services.get(context)
     days = svc.settings.telegram.handoff_idle_days
-    before = now_iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
-    for ticket_id in await svc.storage.idle_tickets(before):
+    for ticket_id in await svc.storage.idle_tickets(days_ago(days)):
         await _close(context, ticket_id, None)
         await _to_moderators(context, f"Ticket #{ticket_id} closed after {days} days without messages.")

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import reports
-from bot.storage import Filter, now_iso
+from bot.storage import Filter, days_ago
 from handlers import access, render, services
 
 VERDICT_LABELS = {"correct": "✅ correct", "wrong": "❌ wrong answer", "new_entry": "📝 needs new entry"}
@@ -56,17 +56,13 @@ def _number(context: ContextTypes.DEFAULT_TYPE, default: int, largest: int) -> i
     return default
 
 
-def _since(days: int) -> str:
-    return now_iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
-
-
 @access.only("moderators")
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.message is None:
         return
     svc = services.get(context)
     limit = _number(context, 10, 50)
-    rows = await svc.storage.unanswered(Filter(since=_since(svc.settings.retention_days)))
+    rows = await svc.storage.unanswered(Filter(since=days_ago(svc.settings.retention_days)))
     groups = reports.group_questions(rows, svc.responder.normalizer)
     for part in render.split_html(reports.unanswered_text(groups, limit)):
         await update.message.reply_text(part, parse_mode="HTML")
@@ -124,7 +120,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services.get(context)
     days = _number(context, 7, svc.settings.retention_days)
-    where = Filter(since=_since(days))
+    where = Filter(since=days_ago(days))
     numbers = await svc.storage.stats(where)
     groups = reports.group_questions(await svc.storage.unanswered(where), svc.responder.normalizer)
     for part in render.split_html(reports.stats_text(numbers, groups, days)):
@@ -140,7 +136,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     days = _number(context, 30, svc.settings.retention_days)
     buffer = io.BytesIO()
     buffer.write(("\ufeff" + reports.CSV_HEADER).encode("utf-8"))
-    async for row in svc.storage.stream(Filter(since=_since(days))):
+    async for row in svc.storage.stream(Filter(since=days_ago(days))):
         buffer.write(reports.csv_row(row).encode("utf-8"))
     name = f"exchanges-last-{days}-days-{dt.datetime.now(dt.UTC):%Y%m%d}.csv"
     await update.message.reply_document(InputFile(buffer.getvalue(), filename=name), caption=f"Last {days} days")

@@ -35,6 +35,9 @@ class Services:
     def is_moderator(self, update: Update) -> bool:
         return update.effective_user is not None and update.effective_user.id in self.settings.moderators
 
+    def is_admin(self, update: Update) -> bool:
+        return update.effective_user is not None and update.effective_user.id in self.settings.admins
+
     async def language(self, update: Update, text: str | None = None) -> Lang:
         """The user's chosen language; else the message's own; Telegram's language_code breaks ties."""
         user = update.effective_user
