@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
+from bot.bulk import paused_gc
 from bot.knowledge import KnowledgeBase
 from bot.language import LanguageGuesser
 from bot.matcher import Matcher, MatchResult, Thresholds
@@ -129,28 +130,29 @@ class Responder:
         urgent replies; without them the knowledge base's placeholder referral is shown."""
         self.kb = kb
         self._contacts = contacts
-        abbreviations = {**kb.abbreviations["en"], **kb.abbreviations["id"]}
-        stopwords = kb.stopwords["en"] | kb.stopwords["id"]
-        # Every phrasing is split into words once, here, and shared by everything built from them.
-        split = {lang: {p: words(p) for e in kb.entries.values() for p in e.questions.get(lang)} for lang in LANGS}
-        vocabulary = {lang: {w for ws in split[lang].values() for w in ws} for lang in LANGS}
-        smalltalk_words = {w for talk in kb.smalltalk for p in talk.phrasings for w in words(p)}
-        urgent = [p for alarm in kb.urgent for lang in LANGS for p in alarm.phrasings.get(lang)]
-        known = vocabulary["en"] | vocabulary["id"] | smalltalk_words | {w for p in urgent for w in words(p)}
-        self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, known)
-        self._urgent = [
-            (alarm, frozenset(self.normalizer.tokens(p)))
-            for alarm in kb.urgent
-            for lang in LANGS
-            for p in alarm.phrasings.get(lang)
-        ]
-        self._smalltalk = [(talk, self.normalizer.tokens(p)) for talk in kb.smalltalk for p in talk.phrasings]
-        self._smalltalk_texts = [" ".join(tokens) for _, tokens in self._smalltalk]
-        ignorable = frozenset(tok for _, tokens in self._smalltalk for tok in tokens)
-        self.matcher = Matcher(kb, self.normalizer, thresholds, ignorable, split={**split["en"], **split["id"]})
-        self.guesser = LanguageGuesser(
-            kb.stopwords, {lang: kb.abbreviations[lang].keys() for lang in LANGS}, vocabulary, default_language
-        )
+        with paused_gc():  # hundreds of thousands of small objects at scale (see bot.bulk)
+            abbreviations = {**kb.abbreviations["en"], **kb.abbreviations["id"]}
+            stopwords = kb.stopwords["en"] | kb.stopwords["id"]
+            # Every phrasing is split into words once, here, and shared by everything built from them.
+            split = {lang: {p: words(p) for e in kb.entries.values() for p in e.questions.get(lang)} for lang in LANGS}
+            vocabulary = {lang: {w for ws in split[lang].values() for w in ws} for lang in LANGS}
+            smalltalk_words = {w for talk in kb.smalltalk for p in talk.phrasings for w in words(p)}
+            urgent = [p for alarm in kb.urgent for lang in LANGS for p in alarm.phrasings.get(lang)]
+            known = vocabulary["en"] | vocabulary["id"] | smalltalk_words | {w for p in urgent for w in words(p)}
+            self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, known)
+            self._urgent = [
+                (alarm, frozenset(self.normalizer.tokens(p)))
+                for alarm in kb.urgent
+                for lang in LANGS
+                for p in alarm.phrasings.get(lang)
+            ]
+            self._smalltalk = [(talk, self.normalizer.tokens(p)) for talk in kb.smalltalk for p in talk.phrasings]
+            self._smalltalk_texts = [" ".join(tokens) for _, tokens in self._smalltalk]
+            ignorable = frozenset(tok for _, tokens in self._smalltalk for tok in tokens)
+            self.matcher = Matcher(kb, self.normalizer, thresholds, ignorable, split={**split["en"], **split["id"]})
+            self.guesser = LanguageGuesser(
+                kb.stopwords, {lang: kb.abbreviations[lang].keys() for lang in LANGS}, vocabulary, default_language
+            )
 
     def respond(self, question: str, lang: Lang | None = None, hint: str | None = None) -> Reply:
         """Answer one message. ``lang`` forces the reply language; ``hint`` only breaks ties."""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.bulk import paused_gc
 from bot.problems import Problem, ProblemsError
 from bot.schema import LANGS, Entry, KnowledgeFile, Lang, Localized, Smalltalk, Source, Topic, Urgent
 from bot.yamlfile import LocatedData, PathKey, load_yaml
@@ -120,6 +121,11 @@ def check_knowledge(directory: Path, phrasing_lines: bool = False) -> tuple[Know
 
     ``phrasing_lines`` also records the line of every phrasing, for the linter; the running bot
     does not need them (they cost memory in proportion to the knowledge base)."""
+    with paused_gc():
+        return _check_knowledge(directory, phrasing_lines)
+
+
+def _check_knowledge(directory: Path, phrasing_lines: bool) -> tuple[KnowledgeBase | None, list[Problem]]:
     if not directory.is_dir():
         return None, [Problem(directory, 0, "knowledge directory not found")]
     paths = knowledge_files(directory)

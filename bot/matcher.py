@@ -118,12 +118,14 @@ class Matcher:
         raw: dict[str, list[tuple[str, list[str], frozenset[str]]]] = {}
         postings: dict[str, list[str]] = defaultdict(list)
         self._entry_tokens: dict[str, frozenset[str]] = {}
+        stopwords = normalizer.stopwords
         for entry in kb.entries.values():
             forms = []
             vocab: set[str] = set()
-            for text in [*entry.questions.en, *entry.questions.id]:
+            for text in (*entry.questions.en, *entry.questions.id):
                 every = normalizer.tokens_of(split[text]) if split and text in split else normalizer.tokens(text)
-                tokens = frozenset(normalizer.content(every))
+                everything = frozenset(every)
+                tokens = everything - stopwords or everything  # as Normalizer.content, as a set
                 forms.append((text, every, tokens))
                 vocab |= tokens
             raw[entry.id] = forms
@@ -139,9 +141,10 @@ class Matcher:
         for word in kb.question_words:
             if word in self._idf:
                 self._idf[word] = max(self._idf[word], rarest)
+        idf = self._idf
         self._phrasings: dict[str, list[_Phrasing]] = {
             entry_id: [
-                _Phrasing(text, " ".join(every), tuple(tokens), sum(self._idf[t] for t in tokens) or 1.0)
+                _Phrasing(text, " ".join(every), tuple(tokens), sum(map(idf.__getitem__, tokens)) or 1.0)
                 for text, every, tokens in forms
             ]
             for entry_id, forms in raw.items()

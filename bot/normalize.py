@@ -19,12 +19,19 @@ _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")  # "Singapore's" → "Singapore"
 _REDUPLICATION = re.compile(r"\b([^\W\d_]{2,})2\b")  # Indonesian chat: "anak2" = "anak-anak"
 _NOT_WORD = re.compile(r"[\W_]+")
 _DIGIT = re.compile(r"\d")
-#: ASCII text (nearly all of it) takes a fast path: one translate() instead of a regex substitution.
-_ASCII_SEPARATORS = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum()})
+#: ASCII text (nearly all of it) takes a fast path: one bytes.translate() (a table look-up per byte,
+#: three times faster than str.translate) instead of a regex substitution.
+_ASCII_SEPARATORS = bytes(code if chr(code).isalnum() else ord(" ") for code in range(256))
 
 
 def fold(text: str) -> str:
     """Case-fold, strip accents and punctuation, collapse white space."""
+    return " ".join(words(text))
+
+
+def words(text: str) -> list[str]:
+    """The words of :func:`fold`; the index splits every phrasing with this, so it avoids a join and
+    a second split."""
     ascii_only = text.isascii()
     if ascii_only:
         bare = text.lower()
@@ -36,12 +43,13 @@ def fold(text: str) -> str:
     if _DIGIT.search(bare):
         bare = _REDUPLICATION.sub(r"\1", _ORDINAL.sub(r"\1", bare))
     if ascii_only and bare.isascii():
-        return " ".join(bare.translate(_ASCII_SEPARATORS).split())
-    return " ".join(_NOT_WORD.sub(" ", bare).split())
+        return bare.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
+    return _NOT_WORD.sub(" ", bare).split()
 
 
-def words(text: str) -> list[str]:
-    return fold(text).split()
+def _without_repeats(tokens: list[str]) -> list[str]:
+    """Repeated neighbours once: "anak anak", or an expansion that repeats the next word."""
+    return [tok for j, tok in enumerate(tokens) if j == 0 or tok != tokens[j - 1]]
 
 
 def typo_cutoff(word: str) -> float | None:
@@ -129,9 +137,9 @@ class Normalizer:
                 found = self._abbreviations.get(word) or (self.spell(word),)
                 if len(cache) < 200_000:
                     cache[word] = found
-            expanded.extend(found)
+            expanded += found
         if self._phrase_words.isdisjoint(expanded):
-            return [tok for j, tok in enumerate(expanded) if j == 0 or tok != expanded[j - 1]]
+            return _without_repeats(expanded)
         canonical: list[str] = []
         phrases, single, starts = self._phrases, self._single, self._starts
         i, count = 0, len(expanded)
@@ -146,9 +154,9 @@ class Normalizer:
             if replacement is None:
                 canonical.append(word)
             else:
-                canonical.extend(replacement)
+                canonical += replacement
             i += size
-        return [tok for j, tok in enumerate(canonical) if j == 0 or tok != canonical[j - 1]]
+        return _without_repeats(canonical)
 
     def content(self, tokens: list[str]) -> list[str]:
         """Tokens without stopwords; the tokens themselves when nothing else is left."""

@@ -243,7 +243,7 @@ def test_group_message_not_for_the_bot_is_ignored(fake: FakeBotAPI, bot: Bot) ->
     mention = f"@{BOT_USER['username']} what is the ILO"
     fake.send_text(
         2012, mention, chat_type="group", chat_id=group,
-        entities=[{"type": "mention", "offset": 0, "length": len(BOT_USER["username"]) + 1}],
+        entities=[{"type": "mention", "offset": 0, "length": len(str(BOT_USER["username"])) + 1}],
     )  # fmt: skip
     calls = fake.wait_sent(group)
     time.sleep(0.5)

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import yaml
+
 from bot.yamlfile import load_yaml
 
 
@@ -50,3 +52,57 @@ def test_non_utf8_file_is_a_problem(tmp_path: Path) -> None:
     path.write_bytes("a: caf\xe9\n".encode("latin-1"))
     data, problems = load_yaml(path)
     assert data is None and "UTF-8" in problems[0].message
+
+
+VARIED = """\
+plain: text
+typed: [yes, no, on, off, true, ~, null, 12, -3, 0x1F, 1.5, .inf, 2015-06-01, "quoted", 'single', ""]
+anchored: &base {a: 1, b: [x, y]}
+merged:
+  <<: *base
+  c: 3
+1: an integer key
+multi: |
+  two
+  lines
+folded: >
+  one
+  line
+"""
+
+
+def test_same_data_as_safe_load(tmp_path: Path) -> None:
+    """The one-pass builder gives exactly what ``yaml.safe_load`` gives, typed scalars and merges too."""
+    path = tmp_path / "varied.yaml"
+    path.write_text(VARIED, encoding="utf-8")
+    located, problems = load_yaml(path)
+    assert problems == [] and located is not None
+    assert located.data == yaml.safe_load(VARIED)
+
+
+def test_lines_inside_a_merged_mapping(tmp_path: Path) -> None:
+    """A mapping PyYAML builds for us (a merge key) still has the lines of its keys."""
+    path = tmp_path / "varied.yaml"
+    path.write_text(VARIED, encoding="utf-8")
+    located, _ = load_yaml(path)
+    assert located is not None
+    assert located.lines[("merged", "c")] == 6
+
+
+def test_alias_shares_its_object_and_recursion_ends(tmp_path: Path) -> None:
+    """An alias is the same object, as in PyYAML; a recursive alias loads instead of looping."""
+    path = tmp_path / "alias.yaml"
+    path.write_text("a: &x [1, 2]\nb: *x\nc: &me [*me]\n", encoding="utf-8")
+    located, problems = load_yaml(path)
+    assert problems == [] and located is not None
+    assert located.data["a"] is located.data["b"]
+    assert located.data["c"][0] is located.data["c"]
+
+
+def test_unknown_tag_is_a_problem(tmp_path: Path) -> None:
+    """A tag the safe loader refuses (e.g. a Python object) is a problem with its line, not a crash."""
+    path = tmp_path / "tag.yaml"
+    path.write_text("a: 1\nb: !!python/object:os.system x\n", encoding="utf-8")
+    located, problems = load_yaml(path)
+    assert located is None
+    assert problems[0].line == 2
