@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -78,11 +79,18 @@ class MatchResult:
         return self.candidates[0] if self.candidates else None
 
 
-class _Phrasing(NamedTuple):
-    text: str
-    full: str  # every token, stopwords included: "what … about" and "where …" differ here
-    tokens: tuple[str, ...]  # content tokens only (a tuple: a fifth of a frozenset's memory)
-    weight: float  # the IDF sum of ``tokens``, the denominator of precision
+class _Entry(NamedTuple):
+    """One entry's part of the index, laid out for the scoring of a shortlist."""
+
+    texts: tuple[str, ...]  # the phrasings as written: the best one is shown with the score
+    #: Each phrasing's tokens (stopwords included: "what … about" and "where …" differ here), sorted
+    #: and joined: token_sort_ratio is ratio on these, so sorting once here saves it on every question.
+    sorted_texts: list[str]
+    #: Content token → the phrasings that use it; its keys are the entry's vocabulary. Precision is
+    #: summed from the question's few known tokens instead of over every token of every phrasing.
+    where: dict[str, list[int]]
+    #: 1 / the IDF sum of each phrasing's content tokens: precision's denominator.
+    inverse_weights: list[float]
 
 
 class Matcher:
@@ -115,22 +123,26 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
         self.weights = weights or Weights()
         self._kb = kb
-        raw: dict[str, list[tuple[str, list[str], frozenset[str]]]] = {}
         postings: dict[str, list[str]] = defaultdict(list)
-        self._entry_tokens: dict[str, frozenset[str]] = {}
+        content: dict[str, list[frozenset[str]]] = {}
+        self._entries: dict[str, _Entry] = {}
         stopwords = normalizer.stopwords
         for entry in kb.entries.values():
-            forms = []
-            vocab: set[str] = set()
-            for text in (*entry.questions.en, *entry.questions.id):
+            texts = (*entry.questions.en, *entry.questions.id)
+            sorted_texts = []
+            sets = []
+            where: dict[str, list[int]] = {}
+            for index, text in enumerate(texts):
                 every = normalizer.tokens_of(split[text]) if split and text in split else normalizer.tokens(text)
                 everything = frozenset(every)
                 tokens = everything - stopwords or everything  # as Normalizer.content, as a set
-                forms.append((text, every, tokens))
-                vocab |= tokens
-            raw[entry.id] = forms
-            self._entry_tokens[entry.id] = frozenset(vocab)
-            for tok in vocab:
+                sets.append(tokens)
+                sorted_texts.append(" ".join(sorted(every)))
+                for tok in tokens:
+                    where.setdefault(tok, []).append(index)
+            content[entry.id] = sets
+            self._entries[entry.id] = _Entry(texts, sorted_texts, where, [])
+            for tok in where:
                 postings[tok].append(entry.id)
         self._postings = {tok: tuple(ids) for tok, ids in postings.items()}
         total = max(len(kb.entries), 1)
@@ -142,13 +154,10 @@ class Matcher:
             if word in self._idf:
                 self._idf[word] = max(self._idf[word], rarest)
         idf = self._idf
-        self._phrasings: dict[str, list[_Phrasing]] = {
-            entry_id: [
-                _Phrasing(text, " ".join(every), tuple(tokens), sum(map(idf.__getitem__, tokens)) or 1.0)
-                for text, every, tokens in forms
-            ]
-            for entry_id, forms in raw.items()
-        }
+        for entry_id, sets in content.items():
+            self._entries[entry_id].inverse_weights.extend(
+                1.0 / (sum(map(idf.__getitem__, tokens)) or 1.0) for tokens in sets
+            )
         self._common = max(64, int(total * self.COMMON_SHARE))
         self._ignorable = frozenset(t for t in ignorable if t not in postings)
         self._present = kb.present_words
@@ -190,7 +199,7 @@ class Matcher:
                     overlap[entry_id] = overlap.get(entry_id, 0.0) + weight
             else:
                 for entry_id in overlap:
-                    if tok in self._entry_tokens[entry_id]:
+                    if tok in self._entries[entry_id].where:
                         overlap[entry_id] += weight
         return heapq.nlargest(self.SHORTLIST, overlap, key=lambda e: (overlap[e], e))
 
@@ -208,21 +217,25 @@ class Matcher:
         total = sum(weights)
         unknown_share = sum(w for m, w in zip(mapped, weights, strict=True) if m is None) / total
         known = {m for m in mapped if m}
-        query_full = " ".join(every)
+        query_sorted = " ".join(sorted(every))
+        known_idf = [(m, self._idf[m]) for m in known]
 
         candidates = []
         for entry_id in self._shortlist(known):
-            vocab = self._entry_tokens[entry_id]
-            phrasings = self._phrasings[entry_id]
-            recall = sum(w for m, w in zip(mapped, weights, strict=True) if m in vocab) / total
-            precision = max(sum(self._idf[t] for t in p.tokens if t in known) / p.weight for p in phrasings)
-            _, similarity, index = process.extractOne(
-                query_full, [p.full for p in phrasings], scorer=fuzz.token_sort_ratio, processor=None
+            entry = self._entries[entry_id]
+            where = entry.where
+            recall = sum(w for m, w in zip(mapped, weights, strict=True) if m in where) / total
+            overlap = [0.0] * len(entry.texts)  # per phrasing: the IDF of the question's words it has
+            for tok, weight in known_idf:
+                for index in where.get(tok, ()):
+                    overlap[index] += weight
+            precision = max(map(operator.mul, overlap, entry.inverse_weights))
+            # token_sort_ratio, with both sides sorted already
+            _, similarity, best = process.extractOne(
+                query_sorted, entry.sorted_texts, scorer=fuzz.ratio, processor=None
             )
             score = self.weights.combine(recall, precision, similarity)
-            candidates.append(
-                Candidate(entry_id, round(score, 1), phrasings[index].text, recall, precision, similarity)
-            )
+            candidates.append(Candidate(entry_id, round(score, 1), entry.texts[best], recall, precision, similarity))
         candidates.sort(key=lambda c: (-c.score, c.entry_id))
         # A number the knowledge base has never seen ("13th conference", "convention 189") means a
         # thing it has no entry for; and every source is dated, so "now" and "next" are not its to answer.

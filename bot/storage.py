@@ -7,6 +7,7 @@ upgraded forward at open. Nothing here holds a Telegram id or name: users are ps
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from collections.abc import AsyncIterator, Sequence
@@ -139,6 +140,12 @@ class Storage:
         self.path = path
         self._db: aiosqlite.Connection | None = None
         self._languages: dict[str, Lang | None] = {}
+        #: Who has an open ticket: asked on every message, true for few. This connection is the only
+        #: writer of tickets, so the set, loaded at open, stays exact.
+        self._open_tickets: set[str] = set()
+        #: Exchanges inserted and waiting for the next shared commit (see :meth:`_commit_together`).
+        self._commit_waiters: list[asyncio.Future[None]] = []
+        self._committing: asyncio.Task[None] | None = None
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -154,6 +161,8 @@ class Storage:
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA busy_timeout=5000")
         await self._migrate()
+        rows = await self._rows("SELECT user_key FROM tickets WHERE status = 'open'")
+        self._open_tickets = {str(row["user_key"]) for row in rows}
 
     async def close(self) -> None:
         if self._db is not None:
@@ -169,13 +178,40 @@ class Storage:
             await self.db.executescript(f"BEGIN; {script} PRAGMA user_version = {number}; COMMIT;")
 
     async def _value(self, sql: str, args: Sequence[Any] = ()) -> Any:
-        async with self.db.execute(sql, args) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
+        rows = list(await self.db.execute_fetchall(sql, args))  # one trip to the database thread, not three
+        return rows[0][0] if rows else None
 
     async def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        async with self.db.execute(sql, args) as cursor:
-            return [dict(row) for row in await cursor.fetchall()]
+        return [dict(row) for row in await self.db.execute_fetchall(sql, args)]
+
+    async def _commit_together(self) -> None:
+        """Commit, sharing one commit among every exchange inserted meanwhile (group commit).
+
+        Each caller has finished its insert before it waits here, and the commit is queued on the
+        connection after the waiters are taken, so it covers them all; callers arriving during a
+        commit wait for the next one. Under load one commit serves dozens of replies."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._commit_waiters.append(waiter)
+        if self._committing is None:
+            self._committing = asyncio.get_running_loop().create_task(self._commit_waiting())
+        await waiter
+
+    async def _commit_waiting(self) -> None:
+        try:
+            while self._commit_waiters:
+                waiters, self._commit_waiters = self._commit_waiters, []
+                try:
+                    await self.db.commit()
+                except Exception as exc:  # each waiting record() raises it, as a commit of its own would
+                    for waiter in waiters:
+                        if not waiter.done():
+                            waiter.set_exception(exc)
+                else:
+                    for waiter in waiters:
+                        if not waiter.done():
+                            waiter.set_result(None)
+        finally:
+            self._committing = None
 
     # --- preferences -----------------------------------------------------------------------
     async def language(self, user_key: str) -> Lang | None:
@@ -208,7 +244,7 @@ class Storage:
             (at or now_iso(), user_key, chat_type, language, question[:MAX_LOGGED_QUESTION], kind, entry_id,
              round(score, 1), json.dumps(list(suggestions)), kb_version, round(handling_ms, 2)),
         )  # fmt: skip
-        await self.db.commit()
+        await self._commit_together()
         return int(cursor.lastrowid or 0)
 
     async def set_feedback(self, exchange_id: int, user_key: str, value: int) -> bool:
@@ -232,6 +268,7 @@ class Storage:
         await self.db.execute("DELETE FROM preferences WHERE user_key = ?", (user_key,))
         await self.db.commit()
         self._languages.pop(user_key, None)
+        self._open_tickets.discard(user_key)
         return deleted
 
     async def purge(self, before: str) -> int:
@@ -327,9 +364,12 @@ class Storage:
             (user_key, chat_id, language, at, at),
         )
         await self.db.commit()
+        self._open_tickets.add(user_key)
         return int(cursor.lastrowid or 0), True
 
     async def open_ticket_of(self, user_key: str) -> dict[str, Any] | None:
+        if user_key not in self._open_tickets:
+            return None
         rows = await self._rows("SELECT * FROM tickets WHERE user_key = ? AND status = 'open'", (user_key,))
         return rows[0] if rows else None
 
@@ -365,6 +405,7 @@ class Storage:
             "UPDATE tickets SET status = 'closed', chat_id = NULL, closed_at = ? WHERE id = ?", (now_iso(), ticket_id)
         )
         await self.db.commit()
+        self._open_tickets.discard(str(before["user_key"]))
         return before
 
     async def open_tickets(self) -> list[dict[str, Any]]:

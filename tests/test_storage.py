@@ -221,3 +221,43 @@ def test_closed_tickets_are_purged_with_the_log(tmp_path: Path) -> None:
         assert await storage.ticket(old) is None and await storage.ticket(current) is not None
 
     _with_storage(tmp_path / "db.sqlite3", scenario)
+
+
+def test_open_tickets_are_known_after_a_restart_and_forgotten_when_closed(tmp_path: Path) -> None:
+    """Who has an open ticket survives a restart (read at open) and ends with /end, /close or /forget."""
+
+    async def first(storage: Storage) -> None:
+        await storage.open_ticket("a", 1, "en")
+        await storage.open_ticket("b", 2, "en")
+        closed, _ = await storage.open_ticket("c", 3, "en")
+        await storage.close_ticket(closed)
+
+    async def after_restart(storage: Storage) -> None:
+        assert (await storage.open_ticket_of("a") or {})["chat_id"] == 1
+        assert await storage.open_ticket_of("c") is None
+        await storage.forget("b")
+        assert await storage.open_ticket_of("b") is None
+        ticket, created = await storage.open_ticket("c", 4, "id")  # a new one for someone whose last one closed
+        assert created and (await storage.open_ticket_of("c") or {})["id"] == ticket
+
+    _with_storage(tmp_path / "db.sqlite3", first)
+    _with_storage(tmp_path / "db.sqlite3", after_restart)
+
+
+def test_concurrent_records_are_each_committed_before_they_return(tmp_path: Path) -> None:
+    """Many exchanges logged at once share commits, yet each is on disk when its record() returns."""
+    path = tmp_path / "db.sqlite3"
+    seen_by_another_connection: list[bool] = []
+
+    async def one(storage: Storage, number: int) -> None:
+        exchange = await _record(storage, user=f"u{number}")
+        with sqlite3.connect(path) as other:  # a separate reader sees committed rows only
+            found = other.execute("SELECT COUNT(*) FROM exchanges WHERE id = ?", (exchange,)).fetchone()[0]
+        seen_by_another_connection.append(found == 1)
+
+    async def scenario(storage: Storage) -> None:
+        await asyncio.gather(*(one(storage, n) for n in range(200)))
+        assert len(await storage.exchanges()) == 200
+
+    _with_storage(path, scenario)
+    assert seen_by_another_connection == [True] * 200

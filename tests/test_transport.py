@@ -1,0 +1,110 @@
+"""PTB networking on aiohttp (handlers.transport), against real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import Awaitable, Callable
+
+import pytest
+from aiohttp import web
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
+
+from handlers.transport import AiohttpRequest, _given
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def _serve(handler: Handler) -> tuple[web.AppRunner, str]:
+    app = web.Application()
+    app.router.add_post("/{method}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+def _data(**params: object) -> RequestData:
+    return RequestData([RequestParameter.from_input(name, value) for name, value in params.items()])
+
+
+def test_form_fields_reach_the_server_as_ptb_encodes_them() -> None:
+    """Parameters arrive as a form, objects JSON-encoded, exactly as with PTB's own HTTPXRequest."""
+    seen: dict[str, str] = {}
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.update({k: str(v) for k, v in (await request.post()).items()})
+        return web.json_response({"ok": True, "result": True})
+
+    async def run() -> tuple[int, bytes]:
+        runner, base = await _serve(handler)
+        request = AiohttpRequest(2)
+        try:
+            await request.initialize()
+            return await request.do_request(
+                f"{base}/sendMessage", "POST", _data(chat_id=5, text="a & b", reply_markup={"k": [1]})
+            )
+        finally:
+            await request.shutdown()
+            await runner.cleanup()
+
+    status, body = asyncio.run(run())
+    assert status == 200 and json.loads(body)["ok"] is True
+    assert seen == {"chat_id": "5", "text": "a & b", "reply_markup": '{"k": [1]}'}
+
+
+def test_slow_server_is_a_timeout() -> None:
+    """A reply slower than the read timeout raises PTB's TimedOut, which PTB's callers handle."""
+
+    async def handler(request: web.Request) -> web.Response:
+        await asyncio.sleep(2)
+        return web.json_response({"ok": True, "result": True})
+
+    async def run() -> None:
+        runner, base = await _serve(handler)
+        request = AiohttpRequest(1, read_timeout=0.2)
+        try:
+            await request.initialize()
+            await request.do_request(f"{base}/getMe", "POST")
+        finally:
+            await request.shutdown()
+            await runner.cleanup()
+
+    with pytest.raises(TimedOut):
+        asyncio.run(run())
+
+
+def test_refused_connection_is_a_network_error() -> None:
+    """Nothing listening: NetworkError naming the aiohttp error, never a bare aiohttp exception."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # free once closed: nothing listens there
+
+    async def run() -> None:
+        request = AiohttpRequest(1)
+        try:
+            await request.initialize()
+            await request.do_request(f"http://127.0.0.1:{port}/getMe", "POST")
+        finally:
+            await request.shutdown()
+
+    with pytest.raises(NetworkError, match="aiohttp"):
+        asyncio.run(run())
+
+
+def test_request_before_initialize_is_refused() -> None:
+    """Using the transport before PTB initialises it is a programming error, said plainly."""
+    with pytest.raises(RuntimeError, match="not initialized"):
+        asyncio.run(AiohttpRequest(1).do_request("http://127.0.0.1:9/getMe", "POST"))
+
+
+def test_timeouts_default_only_when_not_passed() -> None:
+    """PTB's DEFAULT_NONE means "use the default"; an explicit None means "no timeout"."""
+    assert _given(BaseRequest.DEFAULT_NONE, 5.0) == 5.0
+    assert _given(None, 5.0) is None
+    assert _given(0.5, 5.0) == 0.5
