@@ -6,6 +6,7 @@ commands, then buttons, then text, then everything else that is not text.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand, Update
@@ -133,9 +134,24 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
     log.info("bot stopped")
 
 
+def use_fast_event_loop() -> bool:
+    """Run on uvloop where it is installed (a dependency except on Windows): asyncio's own loop
+    is pure Python around the selector, and at 500 updates a second it was a sixth of the bot's
+    time; with uvloop p99 at that rate went from 20-70 ms to 15 ms (bench/endtoend.py)."""
+    try:
+        import uvloop
+    except ImportError:
+        log.info("event loop: asyncio")
+        return False
+    asyncio.set_event_loop(uvloop.new_event_loop())
+    log.info("event loop: uvloop")
+    return True
+
+
 def run(settings: Settings, kb: KnowledgeBase) -> None:
     """Serve Telegram until stopped: long polling, or PTB's webhook server when configured."""
     application = build_application(settings, kb)
+    use_fast_event_loop()
     if settings.telegram.mode == "webhook":
         hook = settings.webhook
         secret = load_or_create(

@@ -5,8 +5,8 @@ implementation on httpx. Under load that was half of the bot's CPU time: about 2
 in httpx and httpcore's pure-Python connection pool (measured with py-spy while bench/endtoend.py
 ran). aiohttp, a widely used and well-kept HTTP library with its parser in C, does the same
 requests for a fraction of that, so the bot answers about twice as many messages a second on one
-core (README, "Performance"). Bodies are encoded as PTB's own HTTPXRequest encodes them (a form, or
-multipart when a file is sent), and errors are mapped to the same PTB exceptions.
+core (README, "Performance"). Bodies are PTB's own JSON payload (multipart when a file is sent),
+and errors are mapped to the same PTB exceptions as PTB's HTTPXRequest raises.
 """
 
 from __future__ import annotations
@@ -80,8 +80,9 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=read,
         )
+        body, headers = _body(request_data)
         try:
-            async with self._session.request(method, url, data=_body(request_data), timeout=timeout) as response:
+            async with self._session.request(method, url, data=body, headers=headers, timeout=timeout) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's timeouts (and asyncio's, since 3.11) are TimeoutErrors
             raise TimedOut from exc
@@ -96,16 +97,17 @@ def _given(value: object, default: float | None) -> float | None:
     return value if isinstance(value, int | float) else None
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """Form fields, as PTB sends them; multipart when a file goes with them."""
+def _body(request_data: RequestData | None) -> tuple[aiohttp.FormData | bytes | None, dict[str, str]]:
+    """The body and its headers: JSON (one C-encoded ``json.dumps``, where a form costs a
+    ``quote()`` per character), or multipart when a file goes with the fields. The Bot API reads
+    a JSON body's string values exactly as it reads form fields."""
     if request_data is None:
-        return None
-    fields = request_data.json_parameters
+        return None, {}
     if not request_data.contains_files:
-        return fields
+        return request_data.json_payload, {"Content-Type": "application/json"}
     form = aiohttp.FormData()
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
-    return form
+    return form, {}

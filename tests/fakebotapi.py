@@ -219,19 +219,21 @@ class FakeBotAPI:
         return web.json_response({"ok": True, "result": result})
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
-        if request.content_type == "application/json":
-            data: dict[str, Any] = await request.json()
-            return data
-        form = await request.post()
+        """Parameters from a JSON body, a form or multipart, read alike: like the real Bot API, a
+        string value may itself be JSON (an object, a number) and is decoded, except a text."""
+        fields: dict[str, Any] = dict(
+            await request.json() if request.content_type == "application/json" else await request.post()
+        )
         params: dict[str, Any] = {}
-        for key, value in form.items():
+        for key, value in fields.items():
             if isinstance(value, web.FileField):
                 params[key] = {"filename": value.filename, "content": value.file.read()}
                 continue
-            if not isinstance(value, str):
+            if not isinstance(value, str) or key == "text":
+                params[key] = value
                 continue
             try:
-                params[key] = value if key == "text" else json.loads(value)
+                params[key] = json.loads(value)
             except json.JSONDecodeError:
                 params[key] = value
         return params

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import importlib.util
 import io
 import json
 import os
@@ -121,6 +122,12 @@ def test_commands_are_registered_in_both_languages(fake: FakeBotAPI, bot: Bot) -
         "start", "help", "topics", "sources", "language", "human", "end", "privacy", "forget"
     ]  # fmt: skip
     assert by_language[None][0]["description"] != by_language["id"][0]["description"]
+
+
+def test_runs_on_uvloop_where_installed(bot: Bot) -> None:
+    """The bot's event loop is uvloop when the package is there (all but Windows), else asyncio's."""
+    expected = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    assert f"event loop: {expected}" in bot.log
 
 
 def test_start_welcomes_in_the_users_language(fake: FakeBotAPI, bot: Bot) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp import web
+from telegram import InputFile
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
@@ -33,29 +34,48 @@ def _data(**params: object) -> RequestData:
     return RequestData([RequestParameter.from_input(name, value) for name, value in params.items()])
 
 
-def test_form_fields_reach_the_server_as_ptb_encodes_them() -> None:
-    """Parameters arrive as a form, objects JSON-encoded, exactly as with PTB's own HTTPXRequest."""
-    seen: dict[str, str] = {}
-
-    async def handler(request: web.Request) -> web.Response:
-        seen.update({k: str(v) for k, v in (await request.post()).items()})
-        return web.json_response({"ok": True, "result": True})
-
+def _exchange(handler: Handler, method: str, data: RequestData) -> tuple[int, bytes]:
     async def run() -> tuple[int, bytes]:
         runner, base = await _serve(handler)
         request = AiohttpRequest(2)
         try:
             await request.initialize()
-            return await request.do_request(
-                f"{base}/sendMessage", "POST", _data(chat_id=5, text="a & b", reply_markup={"k": [1]})
-            )
+            return await request.do_request(f"{base}/{method}", "POST", data)
         finally:
             await request.shutdown()
             await runner.cleanup()
 
-    status, body = asyncio.run(run())
+    return asyncio.run(run())
+
+
+def test_parameters_arrive_as_ptbs_json_payload() -> None:
+    """Parameters arrive as one JSON object of PTB's string-encoded values (objects JSON-encoded)."""
+    seen: dict[str, object] = {}
+
+    async def handler(request: web.Request) -> web.Response:
+        assert request.content_type == "application/json"
+        seen.update(await request.json())
+        return web.json_response({"ok": True, "result": True})
+
+    status, body = _exchange(handler, "sendMessage", _data(chat_id=5, text="a & b", reply_markup={"k": [1]}))
     assert status == 200 and json.loads(body)["ok"] is True
     assert seen == {"chat_id": "5", "text": "a & b", "reply_markup": '{"k": [1]}'}
+
+
+def test_a_file_goes_as_multipart_with_the_other_fields() -> None:
+    """A document upload (/export) is multipart: the file with its name and type, the fields beside it."""
+    seen: dict[str, object] = {}
+
+    async def handler(request: web.Request) -> web.Response:
+        for name, value in (await request.post()).items():
+            seen[name] = (value.filename, value.file.read()) if isinstance(value, web.FileField) else value
+        return web.json_response({"ok": True, "result": True})
+
+    document = InputFile(b"id,question\n1,x\n", filename="log.csv")
+    status, _ = _exchange(handler, "sendDocument", _data(chat_id=7, document=document))
+    assert status == 200
+    assert seen["chat_id"] == "7"
+    assert any(v == ("log.csv", b"id,question\n1,x\n") for v in seen.values())
 
 
 def test_slow_server_is_a_timeout() -> None:
