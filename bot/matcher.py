@@ -127,19 +127,21 @@ class Matcher:
         content: dict[str, list[frozenset[str]]] = {}
         self._entries: dict[str, _Entry] = {}
         stopwords = normalizer.stopwords
+        split = split or {}
         for entry in kb.entries.values():
             texts = (*entry.questions.en, *entry.questions.id)
             sorted_texts = []
             sets = []
-            where: dict[str, list[int]] = {}
+            where: defaultdict[str, list[int]] = defaultdict(list)
             for index, text in enumerate(texts):
-                every = normalizer.tokens_of(split[text]) if split and text in split else normalizer.tokens(text)
+                known_split = split.get(text)
+                every = normalizer.tokens(text) if known_split is None else normalizer.tokens_of(known_split)
                 everything = frozenset(every)
                 tokens = everything - stopwords or everything  # as Normalizer.content, as a set
                 sets.append(tokens)
                 sorted_texts.append(" ".join(sorted(every)))
                 for tok in tokens:
-                    where.setdefault(tok, []).append(index)
+                    where[tok].append(index)
             content[entry.id] = sets
             self._entries[entry.id] = _Entry(texts, sorted_texts, where, [])
             for tok in where:

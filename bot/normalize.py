@@ -85,8 +85,17 @@ class Normalizer:
         # Only words that start a multi-word phrase need the longer look-ups, and a text with no word
         # that starts any phrase needs no phrase pass at all.
         self._starts = frozenset(p[0] for p in self._phrases if len(p) > 1)
-        self._phrase_words = frozenset(p[0] for p in self._phrases)
         self._single = {p[0]: canonical for p, canonical in self._phrases.items() if len(p) == 1}
+        # A one-word synonym of a word no longer phrase uses ("siapa" → "who") does not depend on
+        # its neighbours: it is applied with the word's own expansion, once per word (cached), and
+        # only texts with a word that starts a phrase or has another synonym need the phrase pass.
+        in_phrases = {w for p in self._phrases if len(p) > 1 for w in p}
+        self._word_synonyms = {
+            w: c[0] for w, c in self._single.items() if w not in in_phrases and len(c) == 1 and c[0] not in in_phrases
+        }
+        self._needs_pass = self._starts | {
+            w for w, c in self._single.items() if w not in self._word_synonyms and c != (w,)
+        }
         self._expanded: dict[str, tuple[str, ...]] = {}
         self.stopwords = frozenset(fold(w) for w in stopwords)
         # Stopwords are no spelling targets: "hits" must stay an unknown word, not become "his".
@@ -135,10 +144,11 @@ class Normalizer:
             found = cache.get(word)
             if found is None:
                 found = self._abbreviations.get(word) or (self.spell(word),)
+                found = tuple(self._word_synonyms.get(tok, tok) for tok in found)
                 if len(cache) < 200_000:
                     cache[word] = found
             expanded += found
-        if self._phrase_words.isdisjoint(expanded):
+        if self._needs_pass.isdisjoint(expanded):
             return _without_repeats(expanded)
         canonical: list[str] = []
         phrases, single, starts = self._phrases, self._single, self._starts

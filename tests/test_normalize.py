@@ -62,3 +62,17 @@ def test_content_drops_stopwords_but_never_everything(normalizer: Normalizer) ->
 def test_repeated_words_collapse(normalizer: Normalizer) -> None:
     """Indonesian reduplication written with a space ("anak anak") counts once."""
     assert normalizer.tokens("anak anak") == ["anak"]
+
+
+def test_one_word_synonym_inside_a_phrase_waits_for_the_phrase() -> None:
+    """A word of a longer phrase is not swapped early: "di mana" is one phrase, "mana" alone another."""
+    normalizer = Normalizer(
+        abbreviations={"dmn": "di mana"},
+        synonyms=[["where", "di mana"], ["which", "mana"], ["who", "siapa"]],
+        stopwords=[],
+        vocabulary=["kantor"],
+    )
+    assert normalizer.tokens("di mana kantor") == ["where", "kantor"]
+    assert normalizer.tokens("dmn kantor") == ["where", "kantor"]
+    assert normalizer.tokens("mana kantor") == ["which", "kantor"]
+    assert normalizer.tokens("siapa di mana") == ["who", "where"]
