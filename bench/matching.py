@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bench import synthetic
 from bot.answer import Reply, Responder
+from bot.bulk import paused_gc
 from bot.config import BUNDLED_KNOWLEDGE
 from bot.evaluation import evaluate, is_correct, load_set
 from bot.knowledge import KnowledgeBase, load_knowledge
@@ -69,8 +70,9 @@ class Naive:
 def measure(directory: Path, size: int, count: int, naive_count: int) -> dict[str, Any]:
     """Load the knowledge base the parent process generated, then time questions against it."""
     started = time.perf_counter()
-    kb = load_knowledge(directory)
-    responder = Responder(kb)
+    with paused_gc(settle=True):  # as the bot starts (bot/cli.py)
+        kb = load_knowledge(directory)
+        responder = Responder(kb)
     load = time.perf_counter() - started
     texts = [p for e in kb.entries.values() if e.id.startswith("synthetic-") for p in e.questions.en + e.questions.id]
     questions = synthetic.queries(texts or [p for e in kb.entries.values() for p in e.questions.en], count)

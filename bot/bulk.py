@@ -17,22 +17,35 @@ from contextlib import contextmanager
 _lock = threading.Lock()
 _depth = 0
 _was_enabled = False
+_settle = False
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc(settle: bool = False) -> Iterator[None]:
     """Pause the cyclic collector for the block; nested and concurrent uses (a reload in a worker
-    thread while another load runs) restore it only when the last one ends, and only if it was on."""
-    global _depth, _was_enabled
+    thread while another load runs) restore it only when the last one ends, and only if it was on.
+
+    ``settle``: what was built lives as long as the process (start-up), so it is frozen
+    (``gc.freeze``) before the collector resumes. Otherwise the next collections walk all of it
+    once more (0.1 s at 10,000 entries, measured), and the full ones keep walking it for nothing:
+    a knowledge base holds no reference cycles, so reference counting alone frees a replaced one.
+    Reloads do not settle: freezing then would also keep any cyclic garbage the serving thread
+    made meanwhile."""
+    global _depth, _was_enabled, _settle
     with _lock:
         if _depth == 0:
             _was_enabled = gc.isenabled()
             gc.disable()
         _depth += 1
+        _settle = _settle or settle
     try:
         yield
     finally:
         with _lock:
             _depth -= 1
-            if _depth == 0 and _was_enabled:
-                gc.enable()
+            if _depth == 0:
+                if _settle:
+                    gc.freeze()
+                    _settle = False
+                if _was_enabled:
+                    gc.enable()

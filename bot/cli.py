@@ -16,6 +16,7 @@ import yaml
 
 from bot import logs_cli, logsetup
 from bot.answer import Responder
+from bot.bulk import paused_gc
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import ConsoleLog, run_console
 from bot.evaluation import evaluate, load_set
@@ -75,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _responder(settings: Settings) -> Responder:
-    return Responder(load_knowledge(settings.knowledge_dir), settings.default_language, contacts=settings.contacts)
+    with paused_gc(settle=True):  # start-up: what is built lives as long as the process (bot.bulk)
+        return Responder(load_knowledge(settings.knowledge_dir), settings.default_language, contacts=settings.contacts)
 
 
 def _questions(args: argparse.Namespace) -> Iterable[str]:
@@ -112,13 +114,14 @@ def _run(settings: Settings) -> int:
         raise ConfigError("telegram.token: a Telegram token is required for run (set TELEGRAM_BOT_TOKEN)")
     if settings.telegram.mode == "webhook" and not settings.webhook.url:
         raise ConfigError("webhook.url: the public HTTPS address is required in webhook mode")
-    kb = load_knowledge(settings.knowledge_dir)
     secret = settings.webhook.secret_token.get_secret_value() if settings.webhook.secret_token else ""
     logsetup.configure(secrets=[token, secret])
     # Imported here, not at the top: the core never depends on Telegram; only serving it does.
-    from handlers.application import run
+    from handlers.application import build_application, run
 
-    run(settings, kb)
+    with paused_gc(settle=True):  # what is built here lives as long as the process (bot.bulk)
+        application = build_application(settings, load_knowledge(settings.knowledge_dir))
+    run(settings, application)
     return 0
 
 

@@ -61,21 +61,31 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         pass
 
 
+#: Per parent (a path), the line of each of its children (a key or an index).
+Lines = dict[PathKey, dict[str | int, int]]
+
+
 @dataclass
 class LocatedData:
-    """Parsed YAML plus the 1-based line of every mapping key and sequence item."""
+    """Parsed YAML plus the 1-based line of every mapping key and sequence item.
+
+    Lines are kept per parent rather than per full path: one small dict per mapping or list, and
+    no path tuple per phrasing (a fifth of the load time of a large file, and 15 MB at 10,000
+    entries)."""
 
     path: Path
     data: Any
-    lines: dict[PathKey, int] = field(default_factory=dict)
+    children: Lines = field(default_factory=dict)
+    top: int = 1  # the line of the document itself
 
     def line_of(self, loc: PathKey) -> int:
         """The line of ``loc``, or of its nearest ancestor that exists (a missing key's parent)."""
         while loc:
-            if loc in self.lines:
-                return self.lines[loc]
+            line = self.children.get(loc[:-1], {}).get(loc[-1])
+            if line is not None:
+                return line
             loc = loc[:-1]
-        return self.lines.get((), 1)
+        return self.top
 
 
 class _Builder:
@@ -91,7 +101,7 @@ class _Builder:
     def __init__(self, loader: Any, path: Path) -> None:
         self.loader = loader
         self.path = path
-        self.lines: dict[PathKey, int] = {}
+        self.children: Lines = {}
         self.problems: list[Problem] = []
         self._built: dict[int, Any] = {}
 
@@ -104,21 +114,24 @@ class _Builder:
         if tag == _SEQ and isinstance(node, yaml.SequenceNode):
             items: list[Any] = []
             self._built[id(node)] = items
-            lines = self.lines
+            lines: dict[str | int, int] = {}
+            self.children[loc] = lines
             for index, item in enumerate(node.value):
-                child = (*loc, index)
-                lines[child] = item.start_mark.line + 1
+                lines[index] = item.start_mark.line + 1
                 # a string (the usual item) without a call: a phrasing list can hold thousands
-                items.append(
-                    item.value if item.tag == _STR and type(item) is yaml.ScalarNode else self.build(item, child)
-                )
+                if item.tag == _STR and type(item) is yaml.ScalarNode:
+                    items.append(item.value)
+                else:
+                    items.append(self.build(item, (*loc, index)))
             return items
         if tag == _MAP and isinstance(node, yaml.MappingNode) and self._plain_keys(node):
             mapping: dict[Any, Any] = {}
             self._built[id(node)] = mapping
+            keys: dict[str | int, int] = {}
+            self.children[loc] = keys
             for key_node, value_node in node.value:
                 key = key_node.value if key_node.tag == _STR else self.loader.construct_object(key_node)
-                self._line_of_key(key_node, mapping, key, loc)
+                self._line_of_key(key_node, key in mapping, keys)
                 if value_node.tag == _STR and type(value_node) is yaml.ScalarNode:
                     mapping[key] = value_node.value
                 else:
@@ -132,22 +145,22 @@ class _Builder:
         """Every key a plain scalar (no merge key ``<<``, no mapping used as a key)."""
         return all(isinstance(key, yaml.ScalarNode) and not key.tag.endswith(":merge") for key, _ in node.value)
 
-    def _line_of_key(self, key_node: yaml.Node, seen: Any, key: Any, loc: PathKey) -> None:
+    def _line_of_key(self, key_node: yaml.Node, repeated: bool, keys: dict[str | int, int]) -> None:
         line = key_node.start_mark.line + 1
-        if key in seen:  # PyYAML would silently keep the last value
+        if repeated:  # PyYAML would silently keep the last value
             self.problems.append(Problem(self.path, line, f"duplicate key '{key_node.value}'"))
-        self.lines[(*loc, str(key_node.value))] = line
+        keys[str(key_node.value)] = line
 
     def _walk(self, node: yaml.Node, loc: PathKey) -> None:
         if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
+            keys = self.children.setdefault(loc, {})
             for key_node, value_node in node.value:
-                self._line_of_key(key_node, seen, str(key_node.value), loc)
-                seen.add(str(key_node.value))
+                self._line_of_key(key_node, str(key_node.value) in keys, keys)
                 self._walk(value_node, (*loc, str(key_node.value)))
         elif isinstance(node, yaml.SequenceNode):
+            lines = self.children.setdefault(loc, {})
             for index, item in enumerate(node.value):
-                self.lines[(*loc, index)] = item.start_mark.line + 1
+                lines[index] = item.start_mark.line + 1
                 self._walk(item, (*loc, index))
 
 
@@ -164,8 +177,7 @@ def load_yaml(path: Path) -> tuple[LocatedData | None, list[Problem]]:
     try:
         node = loader.get_single_node()
         if node is None:
-            return LocatedData(path, None, {(): 1}), []
-        builder.lines[()] = node.start_mark.line + 1
+            return LocatedData(path, None), []
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -177,4 +189,4 @@ def load_yaml(path: Path) -> tuple[LocatedData | None, list[Problem]]:
         return None, [Problem(path, 0, f"YAML error: {exc}")]
     finally:
         loader.dispose()
-    return LocatedData(path, data, builder.lines), builder.problems
+    return LocatedData(path, data, builder.children, node.start_mark.line + 1), builder.problems

@@ -148,9 +148,8 @@ def use_fast_event_loop() -> bool:
     return True
 
 
-def run(settings: Settings, kb: KnowledgeBase) -> None:
+def run(settings: Settings, application: Application) -> None:  # type: ignore[type-arg]
     """Serve Telegram until stopped: long polling, or PTB's webhook server when configured."""
-    application = build_application(settings, kb)
     use_fast_event_loop()
     if settings.telegram.mode == "webhook":
         hook = settings.webhook

@@ -24,9 +24,9 @@ def test_lines_of_keys_and_items(tmp_path: Path) -> None:
     path.write_text("a:\n  - x: 1\n  - x: 2\n    y: 3\n", encoding="utf-8")
     data, problems = load_yaml(path)
     assert problems == [] and data is not None
-    assert data.lines[("a",)] == 1
-    assert data.lines[("a", 1)] == 3
-    assert data.lines[("a", 1, "y")] == 4
+    assert data.line_of(("a",)) == 1
+    assert data.line_of(("a", 1)) == 3
+    assert data.line_of(("a", 1, "y")) == 4
 
 
 def test_missing_key_falls_back_to_parent_line(tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_lines_inside_a_merged_mapping(tmp_path: Path) -> None:
     path.write_text(VARIED, encoding="utf-8")
     located, _ = load_yaml(path)
     assert located is not None
-    assert located.lines[("merged", "c")] == 6
+    assert located.line_of(("merged", "c")) == 6
 
 
 def test_alias_shares_its_object_and_recursion_ends(tmp_path: Path) -> None:
