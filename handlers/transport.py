@@ -11,7 +11,10 @@ and errors are mapped to the same PTB exceptions as PTB's HTTPXRequest raises.
 
 from __future__ import annotations
 
+import ssl
+
 import aiohttp
+import certifi
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -48,8 +51,13 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._connections),
+                # certifi's CA bundle, as httpx uses: some Pythons (python.org's macOS build) ship
+                # without system certificates, and Telegram is reached over HTTPS
+                connector=aiohttp.TCPConnector(
+                    limit=self._connections, ssl=ssl.create_default_context(cafile=certifi.where())
+                ),
                 headers={"User-Agent": self.USER_AGENT},
+                trust_env=True,  # HTTPS_PROXY and friends, as with httpx
             )
 
     async def shutdown(self) -> None:

@@ -128,3 +128,33 @@ def test_timeouts_default_only_when_not_passed() -> None:
     assert _given(BaseRequest.DEFAULT_NONE, 5.0) == 5.0
     assert _given(None, 5.0) is None
     assert _given(0.5, 5.0) == 0.5
+
+
+def test_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY is honoured, as with PTB's default httpx transport: deployments behind a proxy work."""
+    targets: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        targets.append(str(request.url))
+        return web.json_response({"ok": True, "result": True})
+
+    async def run() -> tuple[int, bytes]:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", proxy)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{runner.addresses[0][1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        request = AiohttpRequest(1)
+        try:
+            await request.initialize()
+            return await request.do_request("http://api.telegram.invalid/bot1:x/getMe", "POST")
+        finally:
+            await request.shutdown()
+            await runner.cleanup()
+
+    status, _ = asyncio.run(run())
+    assert status == 200
+    assert targets == ["http://api.telegram.invalid/bot1:x/getMe"]
