@@ -154,6 +154,10 @@ class Responder:
                 kb.stopwords, {lang: kb.abbreviations[lang].keys() for lang in LANGS}, vocabulary, default_language
             )
 
+    def prepare(self) -> None:
+        """Finish what is otherwise built on first use (see Normalizer.prepare); for a worker thread."""
+        self.normalizer.prepare()
+
     def respond(self, question: str, lang: Lang | None = None, hint: str | None = None) -> Reply:
         """Answer one message. ``lang`` forces the reply language; ``hint`` only breaks ties."""
         text = question[:MAX_QUESTION_CHARS]

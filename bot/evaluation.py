@@ -21,6 +21,9 @@ from bot.answer import Reply, Responder
 ARTICLE_PATTERNS = {
     "jp": re.compile(r"jakarta\s*post", re.I),
     "lic": re.compile(r"labou?r\s+inspection|s\s*media|thesmedia|media\s+milenial", re.I),
+    # the background facts (knowledge/sources.yaml), for sets of this project's own
+    "consensus": re.compile(r"ASEAN\s+Consensus", re.I),
+    "cebu": re.compile(r"ASEAN\s+Declaration", re.I),
 }
 
 

@@ -246,7 +246,9 @@ class Matcher:
         )
         # The answer must speak of every name the question does: "Singapore's Ministry of Manpower"
         # is not answered with Indonesia's, however alike the words are.
-        if candidates and not (self._entities & known) <= self._names(candidates[0].entry_id):
+        # A name the knowledge base has never seen counts too: "agency fees to Hong Kong" is not
+        # answered with the ASEAN Consensus on fees because the other words fit.
+        if candidates and not self._entities.intersection(tokens) <= self._names(candidates[0].entry_id):
             unsure = True
         outcome = self._decide(candidates, unknown_share, unsure)
         return MatchResult(outcome, tuple(candidates[:10]), unknown_share)

@@ -9,10 +9,13 @@ all word lists come from the knowledge base, so admins extend them without touch
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 
 from rapidfuzz import fuzz, process
+
+from bot.morphology import roots
 
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")  # "Singapore's" → "Singapore"
@@ -111,26 +114,53 @@ class Normalizer:
             self._by_first.setdefault(word[0], []).append(word)
             self._by_last.setdefault(word[-1], []).append(word)
         self._spelling: dict[str, str] = {}
+        self._by_root: dict[str, list[str]] | None = None  # see prepare()
+        self._by_root_lock = threading.Lock()
 
     def spell(self, word: str) -> str:
-        """The known word closest to ``word`` (rapidfuzz ``ratio``) with the same first letter, else
-        with the same last letter; or ``word`` itself."""
+        """For a word the knowledge base does not know: a known word with a root in common
+        (:mod:`bot.morphology`: "ditahan" → "menahan"), else the known word closest to it (rapidfuzz
+        ``ratio``) with the same first letter, else with the same last letter; or ``word`` itself."""
         if word in self._known_set or word in self.stopwords:
             return word
         cached = self._spelling.get(word)
         if cached is not None:
             return cached
         cutoff = typo_cutoff(word)
-        found = None
+        result = word
         if cutoff is not None:
-            for bucket in (self._by_first.get(word[0], []), self._by_last.get(word[-1], [])):
-                found = process.extractOne(word, bucket, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff)
-                if found:
-                    break
-        result = str(found[0]) if found else word
+            result = self._same_root(word) or self._closest(word, cutoff) or word
         if len(self._spelling) < 100_000:
             self._spelling[word] = result
         return result
+
+    def _closest(self, word: str, cutoff: float) -> str | None:
+        for bucket in (self._by_first.get(word[0], []), self._by_last.get(word[-1], [])):
+            found = process.extractOne(word, bucket, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff)
+            if found:
+                return str(found[0])
+        return None
+
+    def prepare(self) -> None:
+        """Build the index of known words by root now rather than on the first unknown word (0.2 s at
+        10,000 entries): the bot does it in a worker thread after loading, before anyone waits."""
+        with self._by_root_lock:
+            if self._by_root is None:
+                by_root: dict[str, list[str]] = {}
+                for known in sorted(self._known_set):
+                    for root in roots(known):
+                        by_root.setdefault(root, []).append(known)
+                self._by_root = by_root
+
+    def _same_root(self, word: str) -> str | None:
+        """The known word sharing a root with ``word``, the most alike when several do."""
+        if self._by_root is None:
+            self.prepare()
+        assert self._by_root is not None
+        found = {known for root in roots(word) for known in self._by_root.get(root, ())}
+        if not found:
+            return None
+        return max(sorted(found), key=lambda known: fuzz.ratio(word, known))
 
     def tokens(self, text: str) -> list[str]:
         """All tokens, abbreviations expanded and synonyms made canonical (stopwords kept)."""

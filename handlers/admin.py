@@ -8,7 +8,6 @@ broken set is refused: the old one keeps answering, and every admin is told what
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 
 from telegram import Update
@@ -16,7 +15,8 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.answer import Responder
-from bot.knowledge import check_knowledge
+from bot.config import Settings
+from bot.knowledge import KnowledgeBase, check_knowledge
 from bot.problems import Problem
 from bot.storage import now_iso
 from handlers import access, render, services
@@ -38,13 +38,18 @@ async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> tuple[bool, li
             log.warning("  %s", problem)
         await _tell_admins(context, problems)
         return False, problems
-    responder = await asyncio.to_thread(
-        functools.partial(Responder, kb, settings.default_language, contacts=settings.contacts)
-    )
+    responder = await asyncio.to_thread(_prepared_responder, kb, settings)
     svc.responder = responder
     svc.loaded_at = now_iso()
     log.info("knowledge reloaded: version %s, %d entries", kb.version, len(kb.entries))
     return True, []
+
+
+def _prepared_responder(kb: KnowledgeBase, settings: Settings) -> Responder:
+    """The new responder, fully built before it is swapped in (runs in a worker thread)."""
+    responder = Responder(kb, settings.default_language, contacts=settings.contacts)
+    responder.prepare()
+    return responder
 
 
 async def _tell_admins(context: ContextTypes.DEFAULT_TYPE, problems: list[Problem]) -> None:

@@ -106,6 +106,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     svc: services.Services = application.bot_data[services.KEY]
     await svc.storage.open()
     await _purge(svc)
+    await asyncio.to_thread(svc.responder.prepare)
     if application.job_queue is not None:
         application.job_queue.run_repeating(_purge_job, interval=PURGE_EVERY, first=PURGE_EVERY, name="purge")
         application.job_queue.run_repeating(handoff.close_idle, interval=IDLE_CHECK_EVERY, first=60, name="idle")

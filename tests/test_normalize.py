@@ -76,3 +76,23 @@ def test_one_word_synonym_inside_a_phrase_waits_for_the_phrase() -> None:
     assert normalizer.tokens("dmn kantor") == ["where", "kantor"]
     assert normalizer.tokens("mana kantor") == ["which", "kantor"]
     assert normalizer.tokens("siapa di mana") == ["who", "where"]
+
+
+def test_unknown_affixed_word_becomes_the_known_form_with_its_root() -> None:
+    """ "tahan" and "ditahan" are read as the known "menahan"; a typo still goes to the closest word."""
+    normalizer = Normalizer(abbreviations={}, synonyms=[], stopwords=[], vocabulary=["menahan", "paspor", "majikan"])
+    assert normalizer.tokens("majikan tahan paspor") == ["majikan", "menahan", "paspor"]
+    assert normalizer.tokens("paspor ditahan") == ["paspor", "menahan"]
+    assert normalizer.tokens("majikn") == ["majikan"]
+    assert normalizer.tokens("gunung") == ["gunung"]  # no root in common, not alike: left unknown
+
+
+def test_prepared_in_advance_reads_the_same() -> None:
+    """Building the root index ahead (as the bot does after loading) changes no reading."""
+    lazy = Normalizer(abbreviations={}, synonyms=[], stopwords=[], vocabulary=["menahan", "pengiriman"])
+    ready = Normalizer(abbreviations={}, synonyms=[], stopwords=[], vocabulary=["menahan", "pengiriman"])
+    ready.prepare()
+    ready.prepare()  # twice is harmless
+    for text in ("ditahan", "kiriman anak", "tahan"):
+        assert ready.tokens(text) == lazy.tokens(text)
+    assert ready.tokens("kiriman") == ["pengiriman"]
