@@ -12,6 +12,8 @@ and errors are mapped to the same PTB exceptions as PTB's HTTPXRequest raises.
 from __future__ import annotations
 
 import ssl
+import urllib.parse
+import urllib.request
 
 import aiohttp
 import certifi
@@ -43,6 +45,7 @@ class AiohttpRequest(BaseRequest):
         self._pool = pool_timeout
         self._media_write = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -57,7 +60,6 @@ class AiohttpRequest(BaseRequest):
                     limit=self._connections, ssl=ssl.create_default_context(cafile=certifi.where())
                 ),
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,  # HTTPS_PROXY and friends, as with httpx
             )
 
     async def shutdown(self) -> None:
@@ -90,12 +92,26 @@ class AiohttpRequest(BaseRequest):
         )
         body, headers = _body(request_data)
         try:
-            async with self._session.request(method, url, data=body, headers=headers, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout, proxy=self._proxy(url)
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's timeouts (and asyncio's, since 3.11) are TimeoutErrors
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy the environment names for ``url`` (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, unless
+        NO_PROXY exempts the host), as httpx honours them; read once per host. aiohttp's own
+        ``trust_env`` reads the environment and ~/.netrc on every request: a third of a request's CPU."""
+        parts = urllib.parse.urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            proxies = urllib.request.getproxies()
+            proxy = proxies.get(parts.scheme) or proxies.get("all")
+            self._proxies[key] = None if proxy is None or urllib.request.proxy_bypass(key[1]) else proxy
+        return self._proxies[key]
 
 
 def _given(value: object, default: float | None) -> float | None:

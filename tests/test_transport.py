@@ -158,3 +158,18 @@ def test_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> 
     status, _ = asyncio.run(run())
     assert status == 200
     assert targets == ["http://api.telegram.invalid/bot1:x/getMe"]
+
+
+def test_no_proxy_exempts_its_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host listed in NO_PROXY is reached directly, even with a (dead) proxy configured."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "result": True})
+
+    status, _ = _exchange(handler, "getMe", _data())
+    assert status == 200
