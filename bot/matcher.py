@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import math
 import operator
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from bot.normalize import Normalizer
 
 Outcome = Literal["answer", "suggestions", "fallback"]
 
+_YEAR = re.compile(r"(19|20)\d\d")
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -41,6 +44,8 @@ class Thresholds:
     suggest: float = 40.0
     suggest_window: float = 20.0
     max_unknown: float = 0.5
+    #: More content words than this and the message is a story or several questions: suggestions.
+    max_words: int = 9
     max_suggestions: int = 3
 
 
@@ -170,14 +175,15 @@ class Matcher:
         """``token`` if some phrasing uses it, else ``None`` (a word the knowledge base does not know)."""
         return token if token in self._postings else None
 
-    def _names(self, entry_id: str) -> frozenset[str]:
-        """Entities (countries, places, organisations, people) the entry's answer speaks of."""
-        names = self._named.get(entry_id)
-        if names is None:
+    def _spoken_of(self, entry_id: str) -> frozenset[str]:
+        """The entities (countries, places, organisations, people) and years the entry's answer states."""
+        spoken = self._named.get(entry_id)
+        if spoken is None:
             entry = self._kb.entries[entry_id]
-            names = frozenset(self.normalizer.tokens(f"{entry.answer.en} {entry.answer.id}")) & self._entities
-            self._named[entry_id] = names
-        return names
+            words = self.normalizer.tokens(f"{entry.answer.en} {entry.answer.id}")
+            spoken = frozenset(w for w in words if w in self._entities or _YEAR.fullmatch(w))
+            self._named[entry_id] = spoken
+        return spoken
 
     def query_tokens(self, tokens: list[str]) -> list[str]:
         """The content of a question's tokens (from Normalizer.tokens), greeting words left out."""
@@ -239,17 +245,19 @@ class Matcher:
             score = self.weights.combine(recall, precision, similarity)
             candidates.append(Candidate(entry_id, round(score, 1), entry.texts[best], recall, precision, similarity))
         candidates.sort(key=lambda c: (-c.score, c.entry_id))
-        # A number the knowledge base has never seen ("13th conference", "convention 189") means a
-        # thing it has no entry for; and every source is dated, so "now" and "next" are not its to answer.
-        unsure = not self._present.isdisjoint(every) or any(
-            m is None and t.isdigit() for m, t in zip(mapped, tokens, strict=True)
-        )
-        # The answer must speak of every name the question does: "Singapore's Ministry of Manpower"
-        # is not answered with Indonesia's, however alike the words are.
-        # A name the knowledge base has never seen counts too: "agency fees to Hong Kong" is not
-        # answered with the ASEAN Consensus on fees because the other words fit.
-        if candidates and not self._entities.intersection(tokens) <= self._names(candidates[0].entry_id):
-            unsure = True
+        # Every source is dated, so "now" and "next" are not the knowledge base's to answer; and a
+        # long message is a story or several questions, where any one entry is a guess.
+        unsure = not self._present.isdisjoint(every) or len(tokens) > self.thresholds.max_words
+        if candidates:
+            spoken = self._spoken_of(candidates[0].entry_id)
+            # A number no phrasing uses ("13th conference", "convention 189") means a thing with no
+            # entry, unless it is a year the answer states ("Cebu Declaration 2007").
+            numbers = {t for m, t in zip(mapped, tokens, strict=True) if m is None and t.isdigit()}
+            # The answer must speak of every name the question does: "Singapore's Ministry of
+            # Manpower" is not answered with Indonesia's, however alike the words are. A name no
+            # phrasing uses counts too: "agency fees to Hong Kong" does not get the Consensus on fees.
+            if not numbers <= spoken or not self._entities.intersection(tokens) <= spoken:
+                unsure = True
         outcome = self._decide(candidates, unknown_share, unsure)
         return MatchResult(outcome, tuple(candidates[:10]), unknown_share)
 

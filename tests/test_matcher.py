@@ -65,6 +65,28 @@ def test_unknown_number_blocks_an_answer(responder: Responder) -> None:
     assert responder.matcher.match("when was the 13th ASEAN labour inspection conference").outcome != "answer"
 
 
+def test_a_year_the_answer_states_is_no_reason_for_doubt(responder: Responder) -> None:
+    """ "Cebu declaration 2007": no phrasing says 2007, but the answer does, so it is answered."""
+    result = responder.matcher.match("cebu declaration 2007??")
+    assert result.outcome == "answer" and result.best is not None and result.best.entry_id == "cebu-declaration"
+
+
+def test_a_day_in_the_answer_does_not_excuse_an_unknown_number(responder: Responder) -> None:
+    """The Cebu answer says "13 January"; that does not make a question about a 13th summit its own."""
+    assert responder.matcher.match("what was declared at the 13th asean summit in cebu").outcome != "answer"
+
+
+def test_a_long_story_gets_suggestions_not_a_guess(responder: Responder) -> None:
+    """A message of many content words (a story, or several questions) is never answered with one entry."""
+    story = (
+        "sorry to bother, my friend told me there was a meeting in geneva in 2015 where indonesia asked "
+        "other asean countries for help with migrant workers, what did they ask exactly?"
+    )
+    result = responder.matcher.match(story)
+    assert result.outcome == "suggestions"
+    assert "call-for-cooperation" in [c.entry_id for c in responder.matcher.suggestions(result)]
+
+
 def test_questions_about_the_future_are_never_answered(responder: Responder) -> None:
     """The next conference: the sources only know past ones."""
     assert responder.matcher.match("kapan konferensi pengawasan ketenagakerjaan berikutnya").outcome != "answer"

@@ -1,6 +1,6 @@
 """Answer quality on question sets kept in the repository (bot.evaluation).
 
-tests/data/dev.yaml is a copy of the project's development set; holdout.yaml, fresh.yaml and blind2.yaml were
+tests/data/dev.yaml is a copy of the project's development set; holdout, fresh, blind2 and blind3 were
 written for this repository and are not phrasings of any entry. The bounds are the product's:
 at least 90% of in-scope questions answered correctly, at most one out-of-scope question answered.
 """
@@ -15,11 +15,11 @@ from bot.evaluation import evaluate, load_set
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.mark.parametrize("name", ["dev.yaml", "holdout.yaml", "fresh.yaml", "blind2.yaml"])
+@pytest.mark.parametrize("name", ["dev.yaml", "holdout.yaml", "fresh.yaml", "blind2.yaml", "blind3.yaml"])
 def test_quality_bounds(responder: Responder, name: str) -> None:
     """≥ 90% of in-scope questions correct and ≤ 1 out-of-scope question answered."""
     report = evaluate(responder, load_set(DATA / name))
-    assert report.in_scope >= 30 and report.out_of_scope >= 15
+    assert report.in_scope >= 20 and report.out_of_scope >= 10
     assert report.share_correct >= 0.90, "\n".join(report.misses)
     assert report.false_answers <= 1, "\n".join(report.misses)
 
