@@ -30,6 +30,12 @@ REQUIRED_MESSAGES = (
     "forget_confirm", "forget_yes", "forget_no", "forget_done", "forget_kept", "not_allowed",
     "urgent_contacts", "handoff_offer", "human_button", "back_to_bot", "ticket_opened", "ticket_open_already",
     "ticket_closed", "ticket_reply", "no_ticket", "cmd_human", "cmd_end",
+    # moderators and admins
+    "staff_review_empty", "staff_review_item", "staff_verdict_correct", "staff_verdict_wrong",
+    "staff_verdict_new_entry", "staff_saved", "staff_gone", "staff_export_caption", "staff_reply_usage",
+    "staff_close_usage", "staff_ticket_not_open", "staff_ticket_closed", "staff_no_tickets", "staff_ticket_line",
+    "staff_open_tickets", "staff_reloaded", "staff_not_reloaded", "staff_version", "staff_reload_refused",
+    "staff_more_problems",
 )  # fmt: skip
 
 #: Telegram refuses messages longer than this; an answer plus its sources must fit.

@@ -53,12 +53,14 @@ def _prepared_responder(kb: KnowledgeBase, settings: Settings) -> Responder:
 
 
 async def _tell_admins(context: ContextTypes.DEFAULT_TYPE, problems: list[Problem]) -> None:
-    lines = [str(p) for p in problems[:SHOWN_PROBLEMS]]
-    if len(problems) > SHOWN_PROBLEMS:
-        lines.append(f"… and {len(problems) - SHOWN_PROBLEMS} more (see the log or run migrant-bot validate)")
-    text = "Knowledge base NOT reloaded; the previous version keeps answering. Problems:\n" + "\n".join(lines)
-    for admin in services.get(context).settings.admins:
-        for part in render.split_html(text):
+    """Each admin in the language they chose (/language), else the bot's default."""
+    svc = services.get(context)
+    for admin in svc.settings.admins:
+        lang = await svc.storage.language(svc.key(admin)) or svc.settings.default_language
+        lines = [svc.text("staff_reload_refused", lang), *(str(p) for p in problems[:SHOWN_PROBLEMS])]
+        if len(problems) > SHOWN_PROBLEMS:
+            lines.append(svc.text("staff_more_problems", lang, count=len(problems) - SHOWN_PROBLEMS))
+        for part in render.split_html("\n".join(lines)):
             try:
                 await context.bot.send_message(admin, part, parse_mode="HTML")
             except TelegramError as exc:  # the admin never started a chat with the bot, or blocked it
@@ -78,11 +80,12 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.message is None:
         return
     ok, problems = await reload_knowledge(context)
-    kb = services.get(context).responder.kb
+    svc = services.get(context)
+    lang, kb = await svc.language(update), svc.responder.kb
     if ok:
-        await update.message.reply_text(f"Reloaded: version {kb.version}, {len(kb.entries)} entries.")
+        await update.message.reply_text(svc.text("staff_reloaded", lang, version=kb.version, entries=len(kb.entries)))
     else:
-        await update.message.reply_text(f"Not reloaded ({len(problems)} problem(s)); still on version {kb.version}.")
+        await update.message.reply_text(svc.text("staff_not_reloaded", lang, count=len(problems), version=kb.version))
 
 
 @access.only("admins")
@@ -92,6 +95,6 @@ async def version(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services.get(context)
     kb = svc.responder.kb
     await update.message.reply_text(
-        f"Knowledge base version {kb.version}\n{len(kb.entries)} entries, {len(kb.sources)} sources\n"
-        f"Loaded at {svc.loaded_at}"
-    )
+        svc.text("staff_version", await svc.language(update), version=kb.version, entries=len(kb.entries),
+                 sources=len(kb.sources), loaded_at=svc.loaded_at)
+    )  # fmt: skip

@@ -148,7 +148,7 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     ticket = _ticket_argument(update, svc, context.args or [], words=2)
     if ticket is None:
-        await message.reply_text("Usage, in the moderators' chat: /reply TICKET text")
+        await message.reply_text(svc.text("staff_reply_usage", await svc.language(update)))
         return
     await _deliver(context, ticket, " ".join((context.args or [])[1:]), message)
 
@@ -161,24 +161,27 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     ticket = _ticket_argument(update, svc, context.args or [], words=1)
     if ticket is None:
-        await message.reply_text("Usage, in the moderators' chat: /close TICKET")
+        await message.reply_text(svc.text("staff_close_usage", await svc.language(update)))
         return
-    await _close(context, ticket, message)
+    await _close(context, ticket, message, await svc.language(update))
 
 
-async def _close(context: ContextTypes.DEFAULT_TYPE, ticket_id: int, answer_to: Message | None) -> None:
+async def _close(
+    context: ContextTypes.DEFAULT_TYPE, ticket_id: int, answer_to: Message | None, lang: Lang = "en"
+) -> None:
+    """Close a ticket and tell the worker; ``answer_to``: the moderator's message, answered in ``lang``."""
     svc = services.get(context)
     ticket = await svc.storage.close_ticket(ticket_id)
     if ticket is None:
         if answer_to is not None:
-            await answer_to.reply_text(f"Ticket #{ticket_id} is not open.")
+            await answer_to.reply_text(svc.text("staff_ticket_not_open", lang, ticket=ticket_id))
         return
     try:
         await _to_worker(context, ticket, "ticket_closed", ticket=ticket_id)
     except TelegramError as exc:
         log.warning("could not tell a worker their ticket closed: %s", type(exc).__name__)
     if answer_to is not None:
-        await answer_to.reply_text(f"Ticket #{ticket_id} closed.")
+        await answer_to.reply_text(svc.text("staff_ticket_closed", lang, ticket=ticket_id))
 
 
 @access.only("moderators")
@@ -187,9 +190,10 @@ async def tickets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, message = services.get(context), update.message
     if message is None:
         return
+    lang = await svc.language(update)
     rows = await svc.storage.open_tickets()
     if not rows:
-        await message.reply_text("No open tickets.")
+        await message.reply_text(svc.text("staff_no_tickets", lang))
         return
     now = dt.datetime.now(dt.UTC)
 
@@ -197,9 +201,9 @@ async def tickets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         minutes = int((now - dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))).total_seconds() // 60)
         return f"{minutes // 1440}d {minutes % 1440 // 60}h" if minutes >= 1440 else f"{minutes // 60}h {minutes % 60}m"
 
-    lines = [f"#{r['id']} · {r['language']} · open {age(r['opened_at'])} · last message {age(r['last_at'])} ago · "
-             f"{r['messages']} messages" for r in rows]  # fmt: skip
-    await message.reply_text("Open tickets:\n" + "\n".join(lines))
+    lines = [svc.text("staff_ticket_line", lang, ticket=r["id"], language=r["language"], open=age(r["opened_at"]),
+                      last=age(r["last_at"]), messages=r["messages"]) for r in rows]  # fmt: skip
+    await message.reply_text(svc.text("staff_open_tickets", lang) + "\n" + "\n".join(lines))
 
 
 async def close_idle(context: ContextTypes.DEFAULT_TYPE) -> None:

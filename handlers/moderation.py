@@ -14,10 +14,9 @@ from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import reports
-from bot.storage import Filter, days_ago
+from bot.schema import Lang
+from bot.storage import VERDICTS, Filter, days_ago
 from handlers import access, render, services
-
-VERDICT_LABELS = {"correct": "✅ correct", "wrong": "❌ wrong answer", "new_entry": "📝 needs new entry"}
 
 
 # --- /forget ---------------------------------------------------------------------------------
@@ -71,25 +70,28 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 @access.only("moderators")
 async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_message is not None:
-        await _send_next_review(update.effective_message, context)
+        lang = await services.get(context).language(update)
+        await _send_next_review(update.effective_message, context, lang)
 
 
-async def _send_next_review(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _send_next_review(message: Message, context: ContextTypes.DEFAULT_TYPE, lang: Lang) -> None:
     svc = services.get(context)
     row = await svc.storage.next_unreviewed()
     if row is None:
-        await message.reply_text("Nothing left to review.")
+        await message.reply_text(svc.text("staff_review_empty", lang))
         return
     kb = svc.responder.kb
-    given = kb.entries[row["entry_id"]].questions.en[0] if row["entry_id"] in kb.entries else "—"
-    offered = ", ".join(json.loads(row["suggestions"])) or "—"
-    text = (
-        f"#{row['id']} · {row['at'][:16]} · {row['language']} · {row['kind']} · score {row['score']}\n"
-        f"Question: {row['question']}\n"
-        f"Answered with: {row['entry_id'] or '—'} ({given})\nSuggested: {offered}"
-    )
+    given = kb.entries[row["entry_id"]].questions.get(lang)[0] if row["entry_id"] in kb.entries else "—"
+    text = svc.text(
+        "staff_review_item", lang, id=row["id"], at=row["at"][:16], language=row["language"], kind=row["kind"],
+        score=row["score"], question=row["question"], entry=row["entry_id"] or "—", given=given,
+        suggested=", ".join(json.loads(row["suggestions"])) or "—",
+    )  # fmt: skip
     markup = InlineKeyboardMarkup(
-        [[render.button(label, f"{render.REVIEW}:{row['id']}:{verdict}")] for verdict, label in VERDICT_LABELS.items()]
+        [
+            [render.button(svc.text(f"staff_verdict_{verdict}", lang), f"{render.REVIEW}:{row['id']}:{verdict}")]
+            for verdict in VERDICTS
+        ]
     )
     await message.reply_text(render.split_html(text)[0], parse_mode="HTML", reply_markup=markup)
 
@@ -99,19 +101,20 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, data
     if query is None:
         return
     svc = services.get(context)
+    lang = await svc.language(update)
     if not svc.is_moderator(update):
         await svc.storage.event("refused", "review")
-        await query.answer(svc.text("not_allowed", await svc.language(update)), show_alert=True)
+        await query.answer(svc.text("not_allowed", lang), show_alert=True)
         return
     exchange, _, verdict = data.partition(":")
-    if not exchange.isdigit() or verdict not in VERDICT_LABELS:
+    if not exchange.isdigit() or verdict not in VERDICTS:
         await query.answer()
         return
     stored = await svc.storage.set_verdict(int(exchange), verdict)
-    await query.answer("Saved." if stored else "That exchange is gone (deleted or purged).")
+    await query.answer(svc.text("staff_saved" if stored else "staff_gone", lang))
     if isinstance(query.message, Message):
-        await query.edit_message_text(f"#{exchange}: {VERDICT_LABELS[verdict]}")
-        await _send_next_review(query.message, context)
+        await query.edit_message_text(f"#{exchange}: {svc.text(f'staff_verdict_{verdict}', lang)}")
+        await _send_next_review(query.message, context, lang)
 
 
 @access.only("moderators")
@@ -139,4 +142,5 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async for row in svc.storage.stream(Filter(since=days_ago(days))):
         buffer.write(reports.csv_row(row).encode("utf-8"))
     name = f"exchanges-last-{days}-days-{dt.datetime.now(dt.UTC):%Y%m%d}.csv"
-    await update.message.reply_document(InputFile(buffer.getvalue(), filename=name), caption=f"Last {days} days")
+    caption = svc.text("staff_export_caption", await svc.language(update), days=days)
+    await update.message.reply_document(InputFile(buffer.getvalue(), filename=name), caption=caption)

@@ -130,6 +130,22 @@ def test_no_identity_reaches_the_team_chat(fake: FakeBotAPI, bot: Bot) -> None:
             assert worker not in text and f"worker{worker}" not in text.casefold()
 
 
+def _choose_language(fake: FakeBotAPI, user: int, lang: str) -> None:
+    fake.send_text(user, "/language")
+    prompt = fake.wait_for(lambda: [c for c in fake.sent(user) if "reply_markup" in c.params])[-1]
+    fake.press(user, prompt.result, f"l:{lang}")  # one user's updates are handled in order
+
+
+def test_staff_replies_come_in_the_moderators_language(fake: FakeBotAPI, bot: Bot) -> None:
+    """The team's tools answer each moderator in the language they chose: Indonesian, then English."""
+    _choose_language(fake, MODERATOR, "id")
+    moderator_says(fake, MODERATOR, "/close")
+    fake.wait_for(lambda: "Cara pakai, di obrolan moderator: /close TIKET" in team(fake))
+    _choose_language(fake, MODERATOR, "en")
+    moderator_says(fake, MODERATOR, "/close")
+    fake.wait_for(lambda: "Usage, in the moderators' chat: /close TICKET" in team(fake))
+
+
 def test_open_ticket_survives_a_restart(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
     """Open a ticket, restart the bot, and a moderator's reply still reaches the worker."""
     fake.send_text(6005, "/human")
