@@ -202,6 +202,10 @@ class Storage:
                 waiters, self._commit_waiters = self._commit_waiters, []
                 try:
                     await self.db.commit()
+                except asyncio.CancelledError:  # shutting down: nobody is left waiting forever
+                    for waiter in [*waiters, *self._commit_waiters]:
+                        waiter.cancel()
+                    raise
                 except Exception as exc:  # each waiting record() raises it, as a commit of its own would
                     for waiter in waiters:
                         if not waiter.done():
