@@ -44,8 +44,18 @@ class Thresholds:
     suggest: float = 40.0
     suggest_window: float = 20.0
     max_unknown: float = 0.5
-    #: More content words than this and the message is a story or several questions: suggestions.
-    max_words: int = 9
+    #: Past this many content words, each further word adds to the margin an answer needs: in a long
+    #: message (a story, several questions) more entries share words by coincidence.
+    plain_words: int = 6
+    margin_per_word: float = 0.75
+    #: When the runner-up also holds every word of the question, the best entry needs a phrasing the
+    #: question covers at least this much; else the question is too vague to pick one ("labour
+    #: inspection conference": its venue, dates, theme and outcome all fit).
+    vague_precision: float = 0.7
+
+    def margin_for(self, words: int) -> float:
+        return self.margin + self.margin_per_word * max(0, words - self.plain_words)
+
     max_suggestions: int = 3
 
 
@@ -245,9 +255,8 @@ class Matcher:
             score = self.weights.combine(recall, precision, similarity)
             candidates.append(Candidate(entry_id, round(score, 1), entry.texts[best], recall, precision, similarity))
         candidates.sort(key=lambda c: (-c.score, c.entry_id))
-        # Every source is dated, so "now" and "next" are not the knowledge base's to answer; and a
-        # long message is a story or several questions, where any one entry is a guess.
-        unsure = not self._present.isdisjoint(every) or len(tokens) > self.thresholds.max_words
+        # Every source is dated, so "now" and "next" are not the knowledge base's to answer.
+        unsure = not self._present.isdisjoint(every)
         if candidates:
             spoken = self._spoken_of(candidates[0].entry_id)
             # A number no phrasing uses ("13th conference", "convention 189") means a thing with no
@@ -258,17 +267,20 @@ class Matcher:
             # phrasing uses counts too: "agency fees to Hong Kong" does not get the Consensus on fees.
             if not numbers <= spoken or not self._entities.intersection(tokens) <= spoken:
                 unsure = True
-        outcome = self._decide(candidates, unknown_share, unsure)
+        outcome = self._decide(candidates, unknown_share, unsure, len(tokens))
         return MatchResult(outcome, tuple(candidates[:10]), unknown_share)
 
-    def _decide(self, candidates: list[Candidate], unknown_share: float, unsure: bool) -> Outcome:
+    def _decide(self, candidates: list[Candidate], unknown_share: float, unsure: bool, words: int) -> Outcome:
         """The threshold ladder; ``unsure`` questions get suggestions at best."""
         t = self.thresholds
         if not candidates or candidates[0].score < t.suggest:
             return "fallback"
         top = candidates[0].score
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        if top >= t.answer and top - runner_up >= t.margin and unknown_share <= t.max_unknown and not unsure:
+        clear = top - runner_up >= t.margin_for(words)
+        if len(candidates) > 1 and candidates[1].recall >= 0.99 and candidates[0].precision < t.vague_precision:
+            clear = False
+        if top >= t.answer and clear and unknown_share <= t.max_unknown and not unsure:
             return "answer"
         return "suggestions"
 

@@ -58,11 +58,12 @@ def _without_repeats(tokens: list[str]) -> list[str]:
 def typo_cutoff(word: str) -> float | None:
     """How similar (rapidfuzz ratio) a misspelling must be to a known word; ``None``: no guessing.
 
-    Words under four letters and numbers are too easy to confuse ("ILO"/"IOM", "2015"/"2017").
+    Words under four letters and numbers are too easy to confuse ("ILO"/"IOM", "2015"/"2017"); a
+    four-letter word is not given a fifth letter ("main" is not "makin").
     """
     if len(word) < 4 or any(ch.isdigit() for ch in word):
         return None
-    return 85.0 if len(word) < 6 else 80.0
+    return 90.0 if len(word) < 6 else 80.0
 
 
 class Normalizer:

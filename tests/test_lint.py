@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.answer import Responder
-from bot.knowledge import MAX_ANSWER_CHARS, check_knowledge
+from bot.knowledge import MAX_ANSWER_CHARS, check_knowledge, load_knowledge
 from bot.lint import lint
 from bot.problems import Problem
 
@@ -98,9 +98,12 @@ def test_warnings_fail_only_with_strict(kb_copy: Path) -> None:
 
 def test_kb_stats(kb_copy: Path) -> None:
     """`kb stats` counts entries, phrasings per language, topics, sources and ambiguity warnings."""
+    before = load_knowledge(kb_copy)
+    en = sum(len(e.questions.en) for e in before.entries.values()) + 1
+    ind = sum(len(e.questions.id) for e in before.entries.values())
     _add_phrasing(kb_copy, "What is the ILO?", "Was the ILO at the ASEAN labour inspection conference?")
     done = subprocess.run([sys.executable, "-m", "bot", "kb", "stats", str(kb_copy)], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)  # fmt: skip
     assert done.returncode == 0
-    assert "entries:    40" in done.stdout and "phrasings:  en 207, id 206" in done.stdout
+    assert f"entries:    {len(before.entries)}" in done.stdout and f"phrasings:  en {en}, id {ind}" in done.stdout
     assert "(1 ambiguity)" in done.stdout and "sources:    4" in done.stdout

@@ -87,6 +87,13 @@ def test_a_long_story_gets_suggestions_not_a_guess(responder: Responder) -> None
     assert "call-for-cooperation" in [c.entry_id for c in responder.matcher.suggestions(result)]
 
 
+def test_a_bare_topic_several_entries_cover_gets_suggestions(responder: Responder) -> None:
+    """ "labour inspection conference": its venue, dates, theme and outcome all fit; the bot asks which."""
+    result = responder.matcher.match("labour inspection conference")
+    assert result.outcome == "suggestions"
+    assert len(responder.matcher.suggestions(result)) >= 2
+
+
 def test_questions_about_the_future_are_never_answered(responder: Responder) -> None:
     """The next conference: the sources only know past ones."""
     assert responder.matcher.match("kapan konferensi pengawasan ketenagakerjaan berikutnya").outcome != "answer"
