@@ -147,7 +147,7 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
 def use_fast_event_loop() -> bool:
     """Run on uvloop where it is installed (a dependency except on Windows): asyncio's own loop
     is pure Python around the selector, and at 500 updates a second it was a sixth of the bot's
-    time; with uvloop p99 at that rate went from 20-70 ms to 15 ms (bench/endtoend.py)."""
+    time; with uvloop p99 at that rate went from 20-70 ms to 15-34 ms (bench/endtoend.py)."""
     try:
         import uvloop
     except ImportError:
