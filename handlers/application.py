@@ -46,7 +46,8 @@ CONCURRENCY = 32
 CONNECTIONS = CONCURRENCY
 #: Seconds between two getUpdates calls. Telegram answers a long poll as soon as one update is there,
 #: so under load each poll brought one or two, and polling was a fifth of the bot's CPU; waiting 5 ms
-#: lets updates gather (bench/endtoend.py at 500/s: 1.88 → 1.56 ms of CPU an update, p99 20–70 → 21 ms),
+#: lets updates gather (bench/endtoend.py at 500/s, runs back to back: 1.88 → 1.56 ms of CPU an update,
+#: p99 54–68 → 21–25 ms),
 #: a delay no one notices next to a round trip to Telegram.
 POLL_INTERVAL = 0.005
 
