@@ -1,7 +1,9 @@
 """Logging that cannot leak: the token is redacted from every line, and HTTP libraries stay quiet.
 
-httpx logs each request URL at INFO, and a Telegram Bot API URL contains the token; so httpx is held
-at WARNING, and a filter on the root handler replaces any secret that still slips into a line.
+HTTP libraries may log request URLs (httpx does at INFO), and a Telegram Bot API URL contains the
+token; so they are held at WARNING (aiohttp, which carries this bot's requests, and httpx and
+httpcore, PTB's default transport), and a filter on the root handler replaces any secret that still
+slips into a line.
 """
 
 from __future__ import annotations
