@@ -51,7 +51,11 @@ def words(text: str) -> list[str]:
 
 
 def _without_repeats(tokens: list[str]) -> list[str]:
-    """Repeated neighbours once: "anak anak", or an expansion that repeats the next word."""
+    """Repeated neighbours once: "anak anak", or an expansion that repeats the next word. ``tokens`` is
+    a list of the caller's own, returned as it is when no word repeats (most texts; a set is cheaper
+    than the loop)."""
+    if len(set(tokens)) == len(tokens):
+        return tokens
     return [tok for j, tok in enumerate(tokens) if j == 0 or tok != tokens[j - 1]]
 
 
