@@ -22,6 +22,7 @@ import time
 from collections import defaultdict, deque
 from pathlib import Path
 
+from bench.calibrate import reference_ms
 from bench.matching import percentile
 from bot.evaluation import load_set
 from tests.fakebotapi import FakeBotAPI
@@ -109,6 +110,7 @@ def main() -> int:
         print(f"| {args.users} | {args.messages:,} | {pace} | {row['rate']:.0f} | {row['p50']:.1f} | "
               f"{row['p99']:.1f} | {row['cpu_ms']:.2f} | {row['logged']:,} |", flush=True)  # fmt: skip
     print("Targets: ≥ 500 updates/s, p99 ≤ 50 ms, every message logged.")
+    print(f"Machine reference (bench/calibrate.py): {reference_ms():.0f} ms; lower is faster.")
     return 0
 
 

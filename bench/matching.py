@@ -24,6 +24,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 
 from bench import synthetic
+from bench.calibrate import reference_ms
 from bot.answer import Reply, Responder
 from bot.bulk import paused_gc
 from bot.config import BUNDLED_KNOWLEDGE
@@ -149,6 +150,7 @@ def main() -> int:
     ours, naive = quality(load_knowledge(BUNDLED_KNOWLEDGE))
     print(f"\nDev set (real knowledge base): bot {ours}; naive scan {naive}.")
     print(f"Targets: {TARGETS}.")
+    print(f"Machine reference (bench/calibrate.py): {reference_ms():.0f} ms; lower is faster.")
     return 0
 
 
