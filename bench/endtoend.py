@@ -12,7 +12,6 @@ reply arriving there (p50/p99), which includes the long poll, the bot's work and
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import random
 import sqlite3
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from bench.calibrate import reference_ms
 from bench.matching import percentile
+from bot.bulk import paused_gc
 from bot.evaluation import load_set
 from tests.fakebotapi import FakeBotAPI
 from tests.test_telegram import Bot, _environment
@@ -61,32 +61,31 @@ def run(users: int, messages: int, rate: float) -> dict[str, float]:
 
             # the fake server shares this process: its growing call log must not stall it in the
             # collector's full passes, or the bot is blamed for the server's pauses
-            gc.disable()
-            people = [100_000 + n for n in range(users)]
-            queued: dict[int, deque[float]] = defaultdict(deque)
-            started = time.monotonic()
-            cpu_before = cpu_seconds(bot.process.pid)
-            for number in range(messages):
-                user = people[number % len(people)]
-                update = fake.send_text(user, rng.choice(questions))
-                queued[user].append(fake.pushed[update["update_id"]])
-                if rate:
-                    delay = started + (number + 1) / rate - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
-            # one pass over the calls per check: counting per user here took the server's lock for
-            # long enough to slow the server down, and so the bot's measured rate with it
-            fake.wait_for(lambda: len(fake.sent()) >= messages + 10, timeout=600)
-            cpu_ms = (cpu_seconds(bot.process.pid) - cpu_before) * 1000 / messages
-            latencies = []
-            last = 0.0
-            for user in people:
-                for call in fake.sent(user):
-                    latencies.append((call.at - queued[user].popleft()) * 1000)
-                    last = max(last, call.at)
-            elapsed = last - started
+            with paused_gc():
+                people = [100_000 + n for n in range(users)]
+                queued: dict[int, deque[float]] = defaultdict(deque)
+                started = time.monotonic()
+                cpu_before = cpu_seconds(bot.process.pid)
+                for number in range(messages):
+                    user = people[number % len(people)]
+                    update = fake.send_text(user, rng.choice(questions))
+                    queued[user].append(fake.pushed[update["update_id"]])
+                    if rate:
+                        delay = started + (number + 1) / rate - time.monotonic()
+                        if delay > 0:
+                            time.sleep(delay)
+                # one pass over the calls per check: counting per user here took the server's lock for
+                # long enough to slow the server down, and so the bot's measured rate with it
+                fake.wait_for(lambda: len(fake.sent()) >= messages + 10, timeout=600)
+                cpu_ms = (cpu_seconds(bot.process.pid) - cpu_before) * 1000 / messages
+                latencies = []
+                last = 0.0
+                for user in people:
+                    for call in fake.sent(user):
+                        latencies.append((call.at - queued[user].popleft()) * 1000)
+                        last = max(last, call.at)
+                elapsed = last - started
         finally:
-            gc.enable()
             bot.stop()
             fake.stop()
         with sqlite3.connect(data / "bot.sqlite3") as db:

@@ -104,9 +104,9 @@ def _schema_problems(located: LocatedData, error: ValidationError) -> list[Probl
     return problems
 
 
-def parse_file(path: Path) -> tuple[KnowledgeFile | None, LocatedData | None, list[Problem]]:
-    """Parse and schema-check one file."""
-    located, problems = load_yaml(path)
+def parse_file(path: Path, raw: bytes | None = None) -> tuple[KnowledgeFile | None, LocatedData | None, list[Problem]]:
+    """Parse and schema-check one file (``raw``: its bytes, when already read)."""
+    located, problems = load_yaml(path, raw)
     if located is None:
         return None, None, problems
     data = located.data if located.data is not None else {}
@@ -142,9 +142,11 @@ def _check_knowledge(directory: Path, phrasing_lines: bool) -> tuple[KnowledgeBa
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.name.encode() + b"\0")
+        raw = None
         with contextlib.suppress(OSError):  # load_yaml reports the unreadable file
-            digest.update(path.read_bytes())
-        kfile, located, file_problems = parse_file(path)
+            raw = path.read_bytes()  # read once: hashed for the version, then parsed
+            digest.update(raw)
+        kfile, located, file_problems = parse_file(path, raw)
         problems.extend(file_problems)
         if kfile is not None and located is not None:
             parsed.append((kfile, located))

@@ -179,7 +179,7 @@ class Matcher:
         self._ignorable = frozenset(t for t in ignorable if t not in postings)
         self._present = kb.present_words
         self._entities = kb.entities
-        self._named: dict[str, frozenset[str]] = {}
+        self._spoken: dict[str, frozenset[str]] = {}
 
     def _canonical(self, token: str) -> str | None:
         """``token`` if some phrasing uses it, else ``None`` (a word the knowledge base does not know)."""
@@ -187,12 +187,12 @@ class Matcher:
 
     def _spoken_of(self, entry_id: str) -> frozenset[str]:
         """The entities (countries, places, organisations, people) and years the entry's answer states."""
-        spoken = self._named.get(entry_id)
+        spoken = self._spoken.get(entry_id)
         if spoken is None:
             entry = self._kb.entries[entry_id]
             words = self.normalizer.tokens(f"{entry.answer.en} {entry.answer.id}")
             spoken = frozenset(w for w in words if w in self._entities or _YEAR.fullmatch(w))
-            self._named[entry_id] = spoken
+            self._spoken[entry_id] = spoken
         return spoken
 
     def query_tokens(self, tokens: list[str]) -> list[str]:

@@ -164,10 +164,11 @@ class _Builder:
                 self._walk(item, (*loc, index))
 
 
-def load_yaml(path: Path) -> tuple[LocatedData | None, list[Problem]]:
-    """Read one YAML file; on a syntax error return ``None`` and a problem with line and column."""
+def load_yaml(path: Path, raw: bytes | None = None) -> tuple[LocatedData | None, list[Problem]]:
+    """Read one YAML file (or parse ``raw``, its bytes already read); on a syntax error return
+    ``None`` and a problem with line and column."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if raw is None else raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(path, 0, f"not UTF-8 text ({exc.reason})")]
     except OSError as exc:
