@@ -18,7 +18,8 @@ from bot.knowledge import KnowledgeBase
 from bot.language import LanguageGuesser
 from bot.matcher import Matcher, MatchResult, Thresholds
 from bot.normalize import Normalizer, words
-from bot.schema import LANGS, Entry, Lang, Source, Urgent
+from bot.schema import LANGS, Entry, Lang, Source
+from bot.urgency import Detection, UrgencyDetector
 
 Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help", "non_text", "urgent"]
 
@@ -96,6 +97,8 @@ class Reply:
     score: float = 0.0
     sources: list[SourceRef] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
+    #: For kind "urgent": the situations recognised (knowledge/urgent.yaml ids), the first named first.
+    situations: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,11 +128,15 @@ class Responder:
         default_language: Lang = "en",
         thresholds: Thresholds | None = None,
         contacts: Mapping[Lang, str] | None = None,
+        crisis_contacts: Mapping[Lang, str] | None = None,
     ) -> None:
         """``contacts``: the deploying organisation's referral contacts (config), shown first in
-        urgent replies; without them the knowledge base's placeholder referral is shown."""
+        urgent replies and with every fallback; without them (console, CLI) the knowledge base's
+        placeholder referral is shown. ``crisis_contacts``: a crisis line, shown first to a person
+        who may harm themselves."""
         self.kb = kb
         self._contacts = contacts
+        self._crisis_contacts = crisis_contacts
         with paused_gc():  # hundreds of thousands of small objects at scale (see bot.bulk)
             abbreviations = {**kb.abbreviations["en"], **kb.abbreviations["id"]}
             stopwords = kb.stopwords["en"] | kb.stopwords["id"]
@@ -137,15 +144,9 @@ class Responder:
             split = {lang: {p: words(p) for e in kb.entries.values() for p in e.questions.get(lang)} for lang in LANGS}
             vocabulary = {lang: {w for ws in split[lang].values() for w in ws} for lang in LANGS}
             smalltalk_words = {w for talk in kb.smalltalk for p in talk.phrasings for w in words(p)}
-            urgent = [p for alarm in kb.urgent for lang in LANGS for p in alarm.phrasings.get(lang)]
-            known = vocabulary["en"] | vocabulary["id"] | smalltalk_words | {w for p in urgent for w in words(p)}
+            known = vocabulary["en"] | vocabulary["id"] | smalltalk_words
             self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, known)
-            self._urgent = [
-                (alarm, frozenset(self.normalizer.tokens(p)))
-                for alarm in kb.urgent
-                for lang in LANGS
-                for p in alarm.phrasings.get(lang)
-            ]
+            self.urgency = UrgencyDetector(kb.urgent_words, kb.urgent, abbreviations, known | stopwords)
             self._smalltalk = [(talk, self.normalizer.tokens(p)) for talk in kb.smalltalk for p in talk.phrasings]
             self._smalltalk_texts = [" ".join(tokens) for _, tokens in self._smalltalk]
             ignorable = frozenset(tok for _, tokens in self._smalltalk for tok in tokens)
@@ -164,10 +165,10 @@ class Responder:
         language = lang or self.guesser.guess(text, hint)
         if not text.strip():
             return Reply(question, "help", language, self.kb.message("help", language))
-        tokens = self.normalizer.tokens(text)  # once: urgency, smalltalk and matching all read them
-        alarm = self._urgent_in(tokens)
-        if alarm is not None:
-            return self._urgent_reply(question, language, alarm, tokens)
+        detection = self.urgency.detect(text)
+        tokens = self.normalizer.tokens(text)  # once: smalltalk and matching both read them
+        if detection.urgent:
+            return self._urgent_reply(question, language, detection, tokens)
         talk = self._smalltalk_reply(tokens, language)
         if talk is not None:
             return Reply(question, "smalltalk", language, talk)
@@ -178,30 +179,35 @@ class Responder:
         entry = self.kb.entries[entry_id]
         return self._answer(question or entry.questions.get(lang)[0], lang, entry, 100.0)
 
-    def _urgent_in(self, tokens: list[str]) -> Urgent | None:
-        """The urgent situation the message describes, if any: every word of one of its phrasings."""
-        present = set(tokens)
-        for alarm, needed in self._urgent:
-            if needed and needed <= present:
-                return alarm
-        return None
-
-    def _urgent_reply(self, question: str, lang: Lang, alarm: Urgent, tokens: list[str]) -> Reply:
-        """Contacts first, then the offer of a person, then any answer that helps."""
+    def referral(self, lang: Lang) -> str:
+        """Where to get help with one's own situation: the configured contacts, or the knowledge
+        base's placeholder where none are configured (the console and the CLI only: ``run``
+        refuses to start without real contacts)."""
         contacts = self._contacts.get(lang) if self._contacts else None
-        parts = [
-            f"{self.kb.message('urgent_contacts', lang)}\n{contacts or self.kb.message('referral', lang)}",
-            self.kb.message("handoff_offer", lang),
-        ]
-        entry_id = next((e for e in alarm.related if e in self.kb.entries), None)
+        if contacts is None:
+            return self.kb.message("referral", lang)
+        return f"{self.kb.message('referral_lead', lang)}\n{contacts}"
+
+    def _urgent_reply(self, question: str, lang: Lang, detection: Detection, tokens: list[str]) -> Reply:
+        """What the bot understood, the contacts (a crisis line first for a crisis), the offer of a
+        person, then the sourced answer that helps, if there is one."""
+        situations = detection.situations
+        parts = [" ".join(s.says.get(lang) for s in situations[:2])]
+        crisis = self._crisis_contacts.get(lang) if self._crisis_contacts else None
+        if crisis and situations[0].crisis:
+            parts.append(f"{self.kb.message('urgent_crisis', lang)}\n{crisis}")
+        contacts = self._contacts.get(lang) if self._contacts else None
+        parts.append(f"{self.kb.message('urgent_contacts', lang)}\n{contacts or self.kb.message('referral', lang)}")
+        parts.append(self.kb.message("handoff_offer", lang))
+        entry_id = next((e for s in situations for e in s.related if e in self.kb.entries), None)
         if entry_id is None:
             result = self.matcher.match_tokens(tokens)
             entry_id = result.best.entry_id if result.outcome == "answer" and result.best else None
         if entry_id is None:
-            return Reply(question, "urgent", lang, "\n\n".join(parts))
+            return Reply(question, "urgent", lang, "\n\n".join(parts), situations=[s.id for s in situations])
         answer = self._answer(question, lang, self.kb.entries[entry_id], 100.0)
         return Reply(question, "urgent", lang, "\n\n".join([*parts, answer.text]), entry_id, answer.score,
-                     sources=answer.sources)  # fmt: skip
+                     sources=answer.sources, situations=[s.id for s in situations])  # fmt: skip
 
     def _smalltalk_reply(self, tokens: list[str], lang: Lang) -> str | None:
         if not tokens:
@@ -230,7 +236,7 @@ class Responder:
             lines = [self.kb.message("did_you_mean", lang)]
             lines += [f"{i}. {s.question}" for i, s in enumerate(offered, 1)]
             return Reply(question, "suggestions", lang, "\n".join(lines), None, best.score, suggestions=offered)
-        text = f"{self.kb.message('fallback', lang)}\n\n{self.kb.message('referral', lang)}"
+        text = f"{self.kb.message('fallback', lang)}\n\n{self.referral(lang)}"
         return Reply(question, "fallback", lang, text, None, best.score if best else 0.0)
 
     def _answer(self, question: str, lang: Lang, entry: Entry, score: float) -> Reply:

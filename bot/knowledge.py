@@ -18,17 +18,18 @@ from pydantic import ValidationError
 from bot.bulk import paused_gc
 from bot.problems import Problem, ProblemsError
 from bot.schema import LANGS, Entry, KnowledgeFile, Lang, Localized, Smalltalk, Source, Topic, Urgent
+from bot.urgency import CUES
 from bot.yamlfile import LocatedData, PathKey, load_yaml
 
 #: Texts the core itself needs; the knowledge base must define each in both languages.
 REQUIRED_MESSAGES = (
-    "help", "fallback", "referral", "did_you_mean", "sources_heading", "also_published",
+    "help", "fallback", "referral", "referral_lead", "did_you_mean", "sources_heading", "also_published",
     # the Telegram front end
     "welcome", "privacy_note", "privacy", "language_prompt", "language_set", "non_text", "flood", "error",
     "feedback_thanks", "choose_topic", "choose_question", "back", "topics_button",
     "cmd_start", "cmd_help", "cmd_topics", "cmd_sources", "cmd_language", "cmd_privacy", "cmd_forget",
     "forget_confirm", "forget_yes", "forget_no", "forget_done", "forget_kept", "not_allowed",
-    "urgent_contacts", "handoff_offer", "human_button", "back_to_bot", "ticket_opened", "ticket_open_already",
+    "urgent_crisis", "urgent_contacts", "handoff_offer", "placeholder_contacts", "human_console", "human_button", "back_to_bot", "ticket_opened", "ticket_open_already",
     "ticket_closed", "ticket_reply", "no_ticket", "cmd_human", "cmd_end",
     # moderators and admins
     "staff_review_empty", "staff_review_item", "staff_verdict_correct", "staff_verdict_wrong",
@@ -59,6 +60,8 @@ class KnowledgeBase:
     messages: dict[str, Localized]
     version: str
     urgent: list[Urgent] = field(default_factory=list)
+    #: The urgency detector's concepts (knowledge/urgent.yaml), merged across files.
+    urgent_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     files: tuple[Path, ...] = field(default=())
     #: Where things were defined: ("entry", id), ("source", id), ("phrasing", entry id, lang, index).
     origins: dict[tuple[str, ...], tuple[Path, int]] = field(default_factory=dict)
@@ -186,6 +189,7 @@ def _merge(
     entities: set[str] = set()
     smalltalk: list[Smalltalk] = []
     urgent: list[Urgent] = []
+    urgent_words: dict[str, list[str]] = {}
     messages: dict[str, Localized] = {}
 
     def claim(kind: str, ident: str, located: LocatedData, loc: PathKey) -> bool:
@@ -218,6 +222,9 @@ def _merge(
         for i, alarm in enumerate(kfile.urgent):
             if claim("urgent", alarm.id, located, ("urgent", i)):
                 urgent.append(alarm)
+        for concept, listed in kfile.urgent_words.items():
+            urgent_words.setdefault(concept, []).extend(listed)  # a list may grow in another file
+            origin.lines.setdefault(("urgent_words", concept), (located.path, located.line_of(("urgent_words", concept))))
         for i, talk in enumerate(kfile.smalltalk):
             if claim("smalltalk", talk.id, located, ("smalltalk", i)):
                 smalltalk.append(talk)
@@ -263,6 +270,12 @@ def _merge(
         for other in alarm.related:
             if other not in entries:
                 problems.append(Problem(path, line, f"urgent '{alarm.id}': unknown related entry '{other}'"))
+        for concept in sorted({c for rule in alarm.when for c in rule} - urgent_words.keys()):
+            problems.append(Problem(path, line, f"urgent '{alarm.id}': unknown concept '{concept}' (define it in urgent_words)"))
+    for cue in CUES if urgent and complete else ():
+        if cue not in urgent_words:
+            path, line = origin.at("urgent", urgent[0].id)
+            problems.append(Problem(path, line, f"urgent_words: the cue '{cue}' is not defined (see docs/urgent.md)"))
     for name in REQUIRED_MESSAGES if complete else ():
         if name not in messages:
             where = paths[0].parent if paths else Path(".")
@@ -282,6 +295,7 @@ def _merge(
         entities=frozenset(entities),
         smalltalk=smalltalk,
         urgent=urgent,
+        urgent_words={concept: tuple(listed) for concept, listed in urgent_words.items()},
         origins=dict(origin.lines),
         messages=messages,
         version=version,

@@ -15,8 +15,9 @@ from __future__ import annotations
 #: A root shorter than this is not trusted: too many words share three letters.
 MIN_ROOT = 4
 
-#: Suffixes, outermost first: particles (-lah, -kah, -pun), the possessive -nya, then derivational.
-_SUFFIXES = ("lah", "kah", "pun", "nya", "kan", "an", "i")
+#: Suffixes, outermost first: particles (-lah, -kah, -pun), the possessive -nya, then derivational,
+#: with the Jakarta chat -in for -kan/-i ("lindungin", "digebukin").
+_SUFFIXES = ("lah", "kah", "pun", "nya", "kan", "in", "an", "i")
 
 #: Prefixes, longest first, each with the letters a nasal may have replaced at the root's start.
 _PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (

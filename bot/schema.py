@@ -112,13 +112,22 @@ class Entry(Strict):
     related: list[Id] = []
 
 
+ConceptName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
 class Urgent(Strict):
-    """Words of a worker in danger. All words of one phrasing (any order, stopwords included, after
-    normalisation) must be in the message; ``related`` entries are answered after the referral."""
+    """A situation in which a worker needs people first (see knowledge/urgent.yaml and bot.urgency):
+    recognised when every concept of one ``when`` line is in the message."""
 
     id: Id
-    phrasings: Phrasings
+    says: Localized
+    when: list[Annotated[list[ConceptName], Field(min_length=1)]] = Field(min_length=1)
+    crisis: bool = False
+    #: How many words apart the concepts of one ``when`` line may be (about a clause; a story such
+    #: as a debt that binds a worker spreads over several).
+    reach: int = Field(6, ge=1, le=50)
     related: list[Id] = []
+    examples: list[Text] = []
 
 
 class Topic(Strict):
@@ -155,6 +164,7 @@ class KnowledgeFile(Strict):
     topics: list[Topic] = []
     entries: list[Entry] = []
     urgent: list[Urgent] = []
+    urgent_words: dict[ConceptName, list[Text]] = {}
     abbreviations: Abbreviations = Abbreviations()
     synonyms: list[list[Text]] = []
     stopwords: Stopwords = Stopwords()
