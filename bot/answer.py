@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rapidfuzz import fuzz, process
 
 from bot.bulk import paused_gc
+from bot.config import PLACEHOLDER
 from bot.knowledge import KnowledgeBase
 from bot.language import LanguageGuesser
 from bot.matcher import Matcher, MatchResult, Thresholds
 from bot.normalize import Normalizer, words
 from bot.schema import LANGS, Entry, Lang, Source
 from bot.urgency import Detection, UrgencyDetector
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help", "non_text", "urgent"]
 
@@ -155,6 +159,11 @@ class Responder:
                 kb.stopwords, {lang: kb.abbreviations[lang].keys() for lang in LANGS}, vocabulary, default_language
             )
 
+    @classmethod
+    def configured(cls, kb: KnowledgeBase, settings: Settings) -> Responder:
+        """The responder the bot serves with: the configured default language and contacts."""
+        return cls(kb, settings.default_language, contacts=settings.contacts, crisis_contacts=settings.crisis_contacts)
+
     def prepare(self) -> None:
         """Finish what is otherwise built on first use (see Normalizer.prepare); for a worker thread."""
         self.normalizer.prepare()
@@ -179,6 +188,12 @@ class Responder:
         entry = self.kb.entries[entry_id]
         return self._answer(question or entry.questions.get(lang)[0], lang, entry, 100.0)
 
+    @property
+    def has_contacts(self) -> bool:
+        """Whether real referral contacts were given (not none, not the example's placeholders)."""
+        texts = [*(self._contacts or {}).values(), *(self._crisis_contacts or {}).values()]
+        return bool(self._contacts) and not any(PLACEHOLDER.search(text) for text in texts)
+
     def referral(self, lang: Lang) -> str:
         """Where to get help with one's own situation: the configured contacts, or the knowledge
         base's placeholder where none are configured (the console and the CLI only: ``run``
@@ -188,6 +203,11 @@ class Responder:
             return self.kb.message("referral", lang)
         return f"{self.kb.message('referral_lead', lang)}\n{contacts}"
 
+    def contacts_text(self, lang: Lang) -> str:
+        """The configured contacts, or the knowledge base's placeholder referral."""
+        contacts = self._contacts.get(lang) if self._contacts else None
+        return contacts or self.kb.message("referral", lang)
+
     def _urgent_reply(self, question: str, lang: Lang, detection: Detection, tokens: list[str]) -> Reply:
         """What the bot understood, the contacts (a crisis line first for a crisis), the offer of a
         person, then the sourced answer that helps, if there is one."""
@@ -196,8 +216,7 @@ class Responder:
         crisis = self._crisis_contacts.get(lang) if self._crisis_contacts else None
         if crisis and situations[0].crisis:
             parts.append(f"{self.kb.message('urgent_crisis', lang)}\n{crisis}")
-        contacts = self._contacts.get(lang) if self._contacts else None
-        parts.append(f"{self.kb.message('urgent_contacts', lang)}\n{contacts or self.kb.message('referral', lang)}")
+        parts.append(f"{self.kb.message('urgent_contacts', lang)}\n{self.contacts_text(lang)}")
         parts.append(self.kb.message("handoff_offer", lang))
         entry_id = next((e for s in situations for e in s.related if e in self.kb.entries), None)
         if entry_id is None:

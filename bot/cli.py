@@ -19,7 +19,7 @@ from bot.answer import Responder
 from bot.bulk import paused_gc
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import ConsoleLog, run_console
-from bot.evaluation import evaluate, load_set
+from bot.evaluation import evaluate, evaluate_urgent, load_set
 from bot.knowledge import check_knowledge, load_knowledge
 from bot.lint import lint
 from bot.problems import ProblemsError
@@ -55,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", choices=("en", "id"), help="reply language (default: each message's)")
 
     evaluate = commands.add_parser(
-        "eval", parents=[common], help="measure answer quality on a question set (tests/data/dev.yaml format)"
+        "eval", parents=[common],
+        help="measure answer quality on a question set (tests/data/dev.yaml format), or urgent recall and "
+        "false alarms on an urgent set (tests/data/urgent-a.yaml format)",
     )
     evaluate.add_argument("set", type=Path, help="question set (YAML)")
     evaluate.add_argument("-v", "--verbose", action="store_true", help="list every miss")
@@ -77,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _responder(settings: Settings) -> Responder:
     with paused_gc(settle=True):  # start-up: what is built lives as long as the process (bot.bulk)
-        return Responder(load_knowledge(settings.knowledge_dir), settings.default_language, contacts=settings.contacts)
+        return Responder.configured(load_knowledge(settings.knowledge_dir), settings)
 
 
 def _questions(args: argparse.Namespace) -> Iterable[str]:
@@ -112,6 +114,7 @@ def _run(settings: Settings) -> int:
     token = settings.token
     if not token:
         raise ConfigError("telegram.token: a Telegram token is required for run (set TELEGRAM_BOT_TOKEN)")
+    settings.check_contacts()
     if settings.telegram.mode == "webhook" and not settings.webhook.url:
         raise ConfigError("webhook.url: the public HTTPS address is required in webhook mode")
     secret = settings.webhook.secret_token.get_secret_value() if settings.webhook.secret_token else ""
@@ -166,10 +169,10 @@ def _kb_stats(settings: Settings, directory: Path | None) -> int:
 def _eval(settings: Settings, path: Path, verbose: bool) -> int:
     try:
         spec = load_set(path)
-    except (OSError, yaml.YAMLError) as exc:
-        print(f"{path}: cannot read question set: {exc}", file=sys.stderr)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        print(f"{path}: cannot read question set: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
-    report = evaluate(_responder(settings), spec)
+    report = (evaluate_urgent if "urgent" in spec else evaluate)(_responder(settings), spec)
     if verbose:
         print("\n".join(report.misses))
     print(report.summary())

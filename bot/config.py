@@ -45,11 +45,23 @@ class TelegramSettings(_Section):
     handoff_idle_days: int = Field(7, ge=1)
 
 
+class CrisisLine(_Section):
+    """A suicide and crisis line, shown before anything else to a person who may harm themselves."""
+
+    en: str
+    id: str
+
+
 class HelpContacts(_Section):
     """The deploying organisation's referral contacts, shown first to a worker in danger."""
 
     en: str
     id: str
+    crisis: CrisisLine | None = None
+
+
+#: The example config's contacts say this; ``run`` refuses to show them to a worker.
+PLACEHOLDER = re.compile(r"placeholder", re.IGNORECASE)
 
 
 class WebhookSettings(_Section):
@@ -93,6 +105,27 @@ class Settings(_Section):
         return {"en": self.help_contacts.en, "id": self.help_contacts.id} if self.help_contacts else None
 
     @property
+    def crisis_contacts(self) -> dict[Lang, str] | None:
+        crisis = self.help_contacts.crisis if self.help_contacts else None
+        return {"en": crisis.en, "id": crisis.id} if crisis else None
+
+    def check_contacts(self) -> None:
+        """:class:`ConfigError` unless real referral contacts are configured: a worker in danger
+        must never be shown a placeholder."""
+        if self.help_contacts is None:
+            raise ConfigError(
+                "help_contacts: no referral contacts configured; set help_contacts.en and help_contacts.id "
+                "(or MIGRANT_BOT_HELP_CONTACTS_EN and _ID) to your organisation's real contacts"
+            )
+        crisis = self.help_contacts.crisis
+        texts = {"help_contacts.en": self.help_contacts.en, "help_contacts.id": self.help_contacts.id}
+        if crisis is not None:
+            texts |= {"help_contacts.crisis.en": crisis.en, "help_contacts.crisis.id": crisis.id}
+        for key, text in texts.items():
+            if PLACEHOLDER.search(text) or not text.strip():
+                raise ConfigError(f"{key}: still the example's placeholder; set your organisation's real contacts")
+
+    @property
     def admins(self) -> frozenset[int]:
         return frozenset(self.telegram.admins)
 
@@ -126,6 +159,8 @@ ENVIRONMENT: dict[str, tuple[PathKey, Any]] = {
     "MIGRANT_BOT_HANDOFF_IDLE_DAYS": (("telegram", "handoff_idle_days"), str),
     "MIGRANT_BOT_HELP_CONTACTS_EN": (("help_contacts", "en"), str),
     "MIGRANT_BOT_HELP_CONTACTS_ID": (("help_contacts", "id"), str),
+    "MIGRANT_BOT_CRISIS_CONTACTS_EN": (("help_contacts", "crisis", "en"), str),
+    "MIGRANT_BOT_CRISIS_CONTACTS_ID": (("help_contacts", "crisis", "id"), str),
     "MIGRANT_BOT_WEBHOOK_LISTEN": (("webhook", "listen"), str),
     "MIGRANT_BOT_WEBHOOK_PORT": (("webhook", "port"), str),
     "MIGRANT_BOT_WEBHOOK_PATH": (("webhook", "path"), str),

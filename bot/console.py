@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 Recorder = Callable[[Reply, float], None]
 
-_COMMANDS = "/topics  /sources  /language en|id  /help  /quit"
+_COMMANDS = "/topics  /sources  /language en|id  /human  /help  /quit"
 
 
 def topics_text(responder: Responder, lang: Lang) -> tuple[str, list[str]]:
@@ -66,6 +66,8 @@ def run_console(
     chosen: Lang | None = lang
     numbered: list[str] = []
     write(responder.kb.message("help", chosen or responder.guesser.default) + f"\n\n{_COMMANDS}")
+    if not responder.has_contacts:  # said once: urgent replies here show the placeholder referral
+        write(responder.kb.message("placeholder_contacts", chosen or responder.guesser.default))
     while True:
         try:
             line = read("> ").strip()
@@ -80,6 +82,8 @@ def run_console(
         elif line == "/topics":
             text, numbered = topics_text(responder, current)
             write(text)
+        elif line == "/human":  # a person is reachable through Telegram's relay only
+            write(f"{responder.kb.message('human_console', current)}\n{responder.contacts_text(current)}")
         elif line == "/sources":
             write(sources_text(responder, current))
         elif line.startswith("/language"):

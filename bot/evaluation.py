@@ -1,9 +1,12 @@
-"""Answer-quality measurement on a question set (the format of tests/data/dev.yaml).
+"""Answer-quality measurement on a question set (the format of tests/data/dev.yaml), and urgency
+measurement on a set of distress messages (the format of tests/data/urgent-a.yaml).
 
 The same rules as the project's external scorer: an in-scope question counts as correct when the
 reply is an answer, holds one phrase of every ``expect`` group, and cites the named article; an
-out-of-scope question must not get an answer. Used by ``migrant-bot eval``, the quality test and
-threshold calibration, so all three measure the same thing.
+out-of-scope question must not get an answer. "Within one tap": correct, or the right answer is
+one of the "Did you mean…?" suggestions. Urgent sets: ``urgent`` messages must get an urgent reply
+(recall), ``not_urgent`` ones must not (false alarms). Used by ``migrant-bot eval`` and the quality
+tests, so both measure the same thing.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Report:
     """Counts per set; ``wrong`` are in-scope questions answered with the wrong entry."""
 
     correct: int = 0
+    within_one_tap: int = 0
     in_scope: int = 0
     wrong: int = 0
     false_answers: int = 0
@@ -61,14 +65,26 @@ class Report:
         langs = ", ".join(f"{lang} {c}/{n}" for lang, (c, n) in sorted(self.per_language.items()))
         return (
             f"in-scope correct {self.correct}/{self.in_scope} ({self.share_correct:.1%}; {langs}), "
+            f"within one tap {self.within_one_tap}/{self.in_scope}, "
             f"wrong answers {self.wrong} · out-of-scope answered {self.false_answers}/{self.out_of_scope}"
         )
 
 
 def load_set(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """A question set, or an urgent set (``urgent`` and ``not_urgent`` lists)."""
     with path.open(encoding="utf-8") as fh:
         spec = yaml.safe_load(fh) or {}
-    return {"in_scope": spec.get("in_scope") or [], "out_of_scope": spec.get("out_of_scope") or []}
+    if not isinstance(spec, dict):
+        raise ValueError("a set is a mapping: in_scope/out_of_scope, or urgent/not_urgent")
+    keys = ("urgent", "not_urgent") if "urgent" in spec or "not_urgent" in spec else ("in_scope", "out_of_scope")
+    return {key: spec.get(key) or [] for key in keys}
+
+
+def _one_tap(responder: Responder, reply: Reply, case: dict[str, Any]) -> bool:
+    """The right answer is among the suggestions offered (one tap away)."""
+    return any(
+        is_correct(responder.entry_reply(s.entry_id, reply.language, case["q"]), case) for s in reply.suggestions
+    )
 
 
 def evaluate(responder: Responder, spec: dict[str, list[dict[str, Any]]]) -> Report:
@@ -81,6 +97,7 @@ def evaluate(responder: Responder, spec: dict[str, list[dict[str, Any]]]) -> Rep
         counts[1] += 1
         report.in_scope += 1
         report.correct += ok
+        report.within_one_tap += ok or (reply.kind == "suggestions" and _one_tap(responder, reply, case))
         if not ok:
             report.wrong += reply.kind == "answer"
             report.misses.append(f"MISS [{reply.kind}] {case['q']!r} -> {reply.entry_id or reply.text[:80]!r}")
@@ -90,4 +107,57 @@ def evaluate(responder: Responder, spec: dict[str, list[dict[str, Any]]]) -> Rep
         if reply.kind == "answer":
             report.false_answers += 1
             report.misses.append(f"FALSE ANSWER {case['q']!r} -> {reply.entry_id}")
+    return report
+
+
+@dataclass
+class UrgentReport:
+    """Recall on urgent messages and false alarms on the others, per language (``[found, total]``)."""
+
+    recall: dict[str, list[int]] = field(default_factory=dict)
+    alarms: dict[str, list[int]] = field(default_factory=dict)
+    misses: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def _share(counts: dict[str, list[int]]) -> tuple[int, int]:
+        return sum(c for c, _ in counts.values()), sum(n for _, n in counts.values())
+
+    @property
+    def share_found(self) -> float:
+        found, total = self._share(self.recall)
+        return found / total if total else 1.0
+
+    @property
+    def share_false(self) -> float:
+        false, total = self._share(self.alarms)
+        return false / total if total else 0.0
+
+    def summary(self) -> str:
+        def part(counts: dict[str, list[int]]) -> str:
+            done, total = self._share(counts)
+            langs = ", ".join(f"{lang} {c}/{n}" for lang, (c, n) in sorted(counts.items()))
+            return f"{done}/{total} ({done / total if total else 0:.1%}; {langs})"
+
+        return f"urgent recall {part(self.recall)} · false alarms {part(self.alarms)}"
+
+
+def evaluate_urgent(responder: Responder, spec: dict[str, list[dict[str, Any]]]) -> UrgentReport:
+    report = UrgentReport()
+    for case in spec["urgent"]:
+        reply = responder.respond(case["m"])
+        found = reply.kind == "urgent"
+        counts = report.recall.setdefault(case.get("lang", "?"), [0, 0])
+        counts[0] += found
+        counts[1] += 1
+        if not found:
+            why = responder.urgency.detect(case["m"]).vetoed_by or "no situation"
+            report.misses.append(f"MISSED [{case.get('situation', '?')}; {reply.kind}; {why}] {case['m']!r}")
+    for case in spec["not_urgent"]:
+        reply = responder.respond(case["m"])
+        false = reply.kind == "urgent"
+        counts = report.alarms.setdefault(case.get("lang", "?"), [0, 0])
+        counts[0] += false
+        counts[1] += 1
+        if false:
+            report.misses.append(f"FALSE ALARM [{case.get('kind', '?')}; {', '.join(reply.situations)}] {case['m']!r}")
     return report

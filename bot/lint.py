@@ -6,7 +6,8 @@ admin should fix but that never stop the bot:
 * two entries with phrasings so close that users would get the wrong one;
 * an entry that its own phrasings do not retrieve as the top answer;
 * a source that no entry cites;
-* a phrasing shorter than two words.
+* a phrasing shorter than two words;
+* an example of an urgent situation that the urgency detector does not recognise as that situation.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from bot.schema import LANGS
 
 
 def lint(responder: Responder) -> list[Problem]:
-    return sorted([*_confusable(responder), *_not_retrieved(responder), *_uncited(responder), *_too_short(responder)])
+    return sorted([
+        *_confusable(responder), *_not_retrieved(responder), *_uncited(responder), *_too_short(responder),
+        *_urgent_examples(responder),
+    ])  # fmt: skip
 
 
 def _warning(responder: Responder, key: tuple[str, ...], message: str) -> Problem:
@@ -85,3 +89,21 @@ def _too_short(responder: Responder) -> list[Problem]:
         for entry_id, lang, index, text in _phrasings(responder)
         if len(text.split()) < 2
     ]  # fmt: skip
+
+
+def _urgent_examples(responder: Responder) -> list[Problem]:
+    """Each situation's examples show admins that the words they edit still recognise it."""
+    problems = []
+    for situation in responder.kb.urgent:
+        for example in situation.examples:
+            detection = responder.urgency.detect(example)
+            if situation not in detection.situations:
+                why = f"set aside as {detection.vetoed_by}" if detection.vetoed_by else "no situation recognised"
+                if detection.situations:
+                    why = "recognised as " + ", ".join(f"'{s.id}'" for s in detection.situations)
+                problems.append(_warning(
+                    responder, ("urgent", situation.id),
+                    f"urgent '{situation.id}': example {example!r} is not recognised ({why}); "
+                    "add its words to urgent_words",
+                ))  # fmt: skip
+    return problems

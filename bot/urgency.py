@@ -88,7 +88,7 @@ def english_stems(word: str) -> set[str]:
         out |= {stem, word[:-1]}
         if stem[-1] == stem[-2]:
             out.add(stem[:-1])
-    elif word.endswith("es") and len(word) > 4:
+    elif word.endswith(("ses", "xes", "zes", "ches", "shes")):
         out |= {word[:-2], word[:-1]}
     elif word.endswith("s") and not word.endswith("ss"):
         out.add(word[:-1])

@@ -47,7 +47,7 @@ async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> tuple[bool, li
 
 def _prepared_responder(kb: KnowledgeBase, settings: Settings) -> Responder:
     """The new responder, fully built before it is swapped in (runs in a worker thread)."""
-    responder = Responder(kb, settings.default_language, contacts=settings.contacts)
+    responder = Responder.configured(kb, settings)
     responder.prepare()
     return responder
 

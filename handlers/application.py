@@ -74,7 +74,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
     )
     application.bot_data[services.KEY] = services.Services(
         settings=settings,
-        responder=Responder(kb, settings.default_language, contacts=settings.contacts),
+        responder=Responder.configured(kb, settings),
         storage=Storage(settings.database_path),
         user_secret=load_or_create(
             settings.database_path.parent / USER_SECRET_FILE,

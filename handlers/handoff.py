@@ -44,7 +44,7 @@ async def open_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     lang = await svc.language(update)
     if svc.settings.telegram.moderators_chat is None:
-        await message.reply_text(svc.text("referral", lang))  # no team configured: the referral is all we have
+        await message.reply_text(svc.responder.referral(lang))  # no team configured: the contacts are all we have
         return
     ticket, created = await svc.storage.open_ticket(svc.key(user.id), chat.id, lang)
     back = InlineKeyboardMarkup([[render.button(svc.text("back_to_bot", lang), f"{render.HANDOFF}:{END}")]])

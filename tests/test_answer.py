@@ -122,16 +122,18 @@ def test_json_shape(responder: Responder) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["help, I am locked in", "tolong saya, majikan menahan paspor saya", "gaji saya tidak dibayar 3 bulan",
-     "I want to kill myself", "saya dipukul majikan", "i was trafficked to malaysia"],
+    ("text", "situation"),
+    [("help, I am locked in", "confinement"), ("tolong saya, majikan menahan paspor saya", "passport-taken"),
+     ("gaji saya tidak dibayar 3 bulan", "unpaid-months"), ("I want to kill myself", "self-harm"),
+     ("saya dipukul majikan", "violence"), ("i was trafficked to malaysia", "trafficking")],
 )  # fmt: skip
-def test_urgent_messages_get_the_referral_first(responder: Responder, text: str) -> None:
-    """A worker in danger gets the referral before anything else, never an FAQ answer first."""
+def test_urgent_messages_name_the_situation_then_the_contacts(responder: Responder, text: str, situation: str) -> None:
+    """A worker in danger reads what the bot understood, then the contacts, never an FAQ answer first."""
     reply = responder.respond(text)
-    assert reply.kind == "urgent"
+    assert reply.kind == "urgent" and reply.situations[0] == situation
+    says = next(s for s in responder.kb.urgent if s.id == situation).says.get(reply.language)
     heading = responder.kb.message("urgent_contacts", reply.language)
-    assert reply.text.startswith(heading + "\n" + responder.kb.message("referral", reply.language))
+    assert reply.text.startswith(says + "\n\n" + heading + "\n" + responder.contacts_text(reply.language))
 
 
 @pytest.mark.parametrize(
@@ -145,5 +147,38 @@ def test_questions_about_the_same_topics_are_not_urgent(responder: Responder, te
 def test_configured_contacts_replace_the_placeholder(kb: KnowledgeBase) -> None:
     """The deploying organisation's contacts from the config are what a worker in danger sees first."""
     responder = Responder(kb, contacts={"en": "HOTLINE-A", "id": "HOTLINE-B"})
-    assert responder.respond("help, I am locked in").text.split("\n")[1] == "HOTLINE-A"
-    assert responder.respond("saya dikurung majikan").text.split("\n")[1] == "HOTLINE-B"
+    assert responder.respond("help, I am locked in").text.split("\n")[3] == "HOTLINE-A"
+    assert responder.respond("saya dikurung majikan").text.split("\n")[3] == "HOTLINE-B"
+    assert "[CONTACT" not in responder.respond("help, I am locked in").text
+
+
+def test_a_crisis_comes_first_with_the_crisis_line(kb: KnowledgeBase) -> None:
+    """Suicide talk is named first and shows the crisis line before the general contacts."""
+    responder = Responder(kb, contacts={"en": "HOTLINE", "id": "HOTLINE"}, crisis_contacts={"en": "CRISIS", "id": "KRISIS"})
+    reply = responder.respond("my boss hits me every day and i want to kill myself")
+    assert reply.situations[:2] == ["self-harm", "violence"]
+    assert reply.text.index("CRISIS") < reply.text.index("HOTLINE")
+    assert responder.respond("sy dipukul terus, pengen bunuh diri aja").text.index("KRISIS") > 0
+
+
+def test_other_situations_do_not_show_the_crisis_line(kb: KnowledgeBase) -> None:
+    """The crisis line is for a crisis; a confiscated passport gets the organisation's contacts."""
+    responder = Responder(kb, contacts={"en": "HOTLINE", "id": "HOTLINE"}, crisis_contacts={"en": "CRISIS", "id": "KRISIS"})
+    reply = responder.respond("my boss keep my passport and say I cannot go home")
+    assert reply.kind == "urgent" and "CRISIS" not in reply.text and "HOTLINE" in reply.text
+
+
+def test_the_fallback_shows_the_configured_contacts(kb: KnowledgeBase) -> None:
+    """No placeholder reaches a worker: the fallback's referral carries the configured contacts."""
+    responder = Responder(kb, contacts={"en": "HOTLINE-A", "id": "HOTLINE-B"})
+    reply = responder.respond("what is the minimum wage in brunei for gardeners")
+    assert reply.kind == "fallback" and reply.text.endswith("HOTLINE-A") and "[CONTACT" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("tolong sy dikunci di rmh", "id"), ("kena pukul dgn tauke semalam, tolong", "id"), ("help me pls boss hit me", "en")],
+)  # fmt: skip
+def test_urgent_replies_are_in_the_workers_language(responder: Responder, text: str, language: str) -> None:
+    """Indonesian and Malay get the Indonesian reply, English the English one."""
+    assert responder.respond(text).language == language

@@ -145,8 +145,39 @@ def test_run_without_token_exits_two() -> None:
 
 def test_webhook_mode_needs_a_public_url() -> None:
     """Webhook mode without webhook.url is refused before anything starts."""
-    done = run("run", env={"TELEGRAM_BOT_TOKEN": "1:x", "MIGRANT_BOT_MODE": "webhook"})
+    done = run("run", env={"TELEGRAM_BOT_TOKEN": "1:x", "MIGRANT_BOT_MODE": "webhook", **CONTACTS})
     assert done.returncode == 2 and "webhook.url" in done.stderr and "1:x" not in done.stderr
+
+
+CONTACTS = {"MIGRANT_BOT_HELP_CONTACTS_EN": "Hotline 1", "MIGRANT_BOT_HELP_CONTACTS_ID": "Hotline 1"}
+
+
+def test_run_without_contacts_exits_2_naming_the_setting() -> None:
+    """No worker in danger is ever shown a placeholder: run refuses to start without real contacts."""
+    done = run("run", env={"TELEGRAM_BOT_TOKEN": "1:x"})
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("config error: help_contacts: no referral contacts configured")
+    assert len(done.stderr.strip().splitlines()) == 1 and "1:x" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"MIGRANT_BOT_HELP_CONTACTS_EN": "[PLACEHOLDER: your hotline]", "MIGRANT_BOT_HELP_CONTACTS_ID": "Hotline"},
+     {**CONTACTS, "MIGRANT_BOT_CRISIS_CONTACTS_EN": "Hotline", "MIGRANT_BOT_CRISIS_CONTACTS_ID": "placeholder"}],
+)  # fmt: skip
+def test_run_refuses_the_examples_placeholders(env: dict[str, str]) -> None:
+    """The example config's placeholder contacts are no contacts: exit 2, one line naming the key."""
+    done = run("run", env={"TELEGRAM_BOT_TOKEN": "1:x", **env})
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "still the example's placeholder" in done.stderr and "help_contacts." in done.stderr
+
+
+def test_eval_reports_urgent_recall_per_language() -> None:
+    """`eval` on an urgent set prints recall and false alarms, each per language."""
+    done = run("eval", str(ROOT / "tests" / "data" / "urgent-a.yaml"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("urgent recall ") and "false alarms " in done.stdout
+    assert all(f"{lang} " in done.stdout for lang in ("en", "id", "ms"))
 
 
 def test_config_option_after_the_command(tmp_path: Path) -> None:

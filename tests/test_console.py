@@ -2,8 +2,17 @@
 
 import re
 
+import pytest
+
 from bot.answer import Responder
 from bot.console import transcript
+from bot.knowledge import KnowledgeBase
+
+
+@pytest.fixture
+def responder(kb: KnowledgeBase) -> Responder:
+    """As deployed: with real contacts, so the console says nothing about placeholders."""
+    return Responder(kb, contacts={"en": "HOTLINE-EN", "id": "HOTLINE-ID"})
 
 
 def test_question_gets_the_same_reply_as_the_core(responder: Responder) -> None:
@@ -44,3 +53,18 @@ def test_quit_ends_the_conversation(responder: Responder) -> None:
     """/quit stops reading; nothing after it is answered."""
     out = transcript(responder, ["/quit", "what is the ILO"])
     assert len(out) == 1
+
+
+def test_missing_contacts_are_said_once(kb: KnowledgeBase) -> None:
+    """Without configured contacts the console says, once, that urgent replies show a placeholder."""
+    bare = Responder(kb)
+    out = transcript(bare, ["help me pls boss hit me", "tolong sy dikunci di rmh"])
+    notice = kb.message("placeholder_contacts", "en")
+    assert out[1] == notice and sum(notice in line for line in out) == 1
+    assert out[2].startswith("It sounds like someone is hurting you")
+
+
+def test_human_says_a_person_is_on_telegram_only(responder: Responder) -> None:
+    """/human in the console cannot reach a person: it says so plainly and shows the contacts."""
+    out = transcript(responder, ["/human"])
+    assert out[1] == responder.kb.message("human_console", "en") + "\nHOTLINE-EN"

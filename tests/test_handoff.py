@@ -57,7 +57,10 @@ def test_urgent_english_gets_the_contacts_first(fake: FakeBotAPI, bot: Bot, data
     """ "help, I am locked in": the configured contacts first, then the offer of a person, with a button."""
     fake.send_text(6001, "help, I am locked in")
     (call,) = fake.wait_sent(6001)
-    assert call.params["text"].startswith("If you are in danger or need help now, please contact:\nTEST-HOTLINE-EN")
+    assert call.params["text"].startswith(
+        "It sounds like you are locked in or not allowed to leave.\n\n"
+        "If you are in danger or need help now, please contact:\nTEST-HOTLINE-EN"
+    )
     assert "/human" in call.params["text"]
     assert buttons(call.result) == [("🙋 Talk to a person", "h:open")]
     with sqlite3.connect(data_dir / "bot.sqlite3") as db:
@@ -68,7 +71,10 @@ def test_urgent_indonesian_gets_contacts_then_the_answer(fake: FakeBotAPI, bot: 
     """ "majikan menahan paspor saya": contacts in Indonesian first, then the sourced passport answer."""
     fake.send_text(6002, "tolong saya, majikan menahan paspor saya", language_code="id")
     text = fake.wait_sent(6002)[0].params["text"]
-    assert text.startswith("Jika Anda dalam bahaya atau butuh bantuan sekarang, silakan hubungi:\nTEST-HOTLINE-ID")
+    assert text.startswith(
+        "Sepertinya paspor atau dokumen Anda ditahan.\n\n"
+        "Jika Anda dalam bahaya atau butuh bantuan sekarang, silakan hubungi:\nTEST-HOTLINE-ID"
+    )
     assert text.index("TEST-HOTLINE-ID") < text.index("/human") < text.index("tidak boleh menahan paspor")
     assert "Sumber:" in text
 

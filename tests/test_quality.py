@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Responder
-from bot.evaluation import evaluate, load_set
+from bot.evaluation import evaluate, evaluate_urgent, load_set
 
 DATA = Path(__file__).parent / "data"
 
@@ -56,3 +56,29 @@ def test_dev_set_meets_the_scale_bar(responder: Responder) -> None:
     assert report.false_answers == 0, "\n".join(report.misses)
     for language, (correct, total) in report.per_language.items():
         assert correct / total >= 0.95, f"{language}: {correct}/{total}\n" + "\n".join(report.misses)
+
+
+#: Distress sets (tests/data/urgent-*.yaml): written by people who had not seen the knowledge base;
+#: docs/urgent.md says which are still blind. The product's bounds hold on each.
+URGENT_SETS = sorted(p.name for p in DATA.glob("urgent-*.yaml"))
+
+
+@pytest.mark.parametrize("name", URGENT_SETS)
+def test_urgent_recall_and_false_alarms(responder: Responder, name: str) -> None:
+    """≥ 90% of distress messages recognised and ≤ 10% of the others flagged, on every urgent set."""
+    report = evaluate_urgent(responder, load_set(DATA / name))
+    assert report.share_found >= 0.90, "\n".join(report.misses)
+    assert report.share_false <= 0.10, "\n".join(report.misses)
+
+
+def test_question_sets_raise_no_alarm(responder: Responder) -> None:
+    """Policy questions, in scope or not, are not taken for a worker in danger (two out-of-scope
+    questions describe one: "my employer hits me what should I do", three months unpaid)."""
+    flagged = [
+        case["q"]
+        for name in sorted(BOUNDS)
+        for part in ("in_scope", "out_of_scope")
+        for case in load_set(DATA / name)[part]
+        if responder.urgency.detect(case["q"]).urgent
+    ]
+    assert flagged == ["my employer hits me what should I do"]

@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def _environment(base_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "MIGRANT_BOT_"))}
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=base_url, MIGRANT_BOT_DATA_DIR=str(data_dir),
-               PYTHONPATH=str(ROOT), **extra)  # fmt: skip
+               PYTHONPATH=str(ROOT), MIGRANT_BOT_HELP_CONTACTS_EN="TEST-HOTLINE-EN",
+               MIGRANT_BOT_HELP_CONTACTS_ID="TEST-HOTLINE-ID")  # fmt: skip
+    env.update(extra)
     return env
 
 
