@@ -55,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", choices=("en", "id"), help="reply language (default: each message's)")
 
     evaluate = commands.add_parser(
-        "eval", parents=[common],
+        "eval",
+        parents=[common],
         help="measure answer quality on a question set (tests/data/dev.yaml format), or urgent recall and "
         "false alarms on an urgent set (tests/data/urgent-a.yaml format)",
     )

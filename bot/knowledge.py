@@ -29,7 +29,8 @@ REQUIRED_MESSAGES = (
     "feedback_thanks", "choose_topic", "choose_question", "back", "topics_button",
     "cmd_start", "cmd_help", "cmd_topics", "cmd_sources", "cmd_language", "cmd_privacy", "cmd_forget",
     "forget_confirm", "forget_yes", "forget_no", "forget_done", "forget_kept", "not_allowed",
-    "urgent_crisis", "urgent_contacts", "handoff_offer", "placeholder_contacts", "human_console", "human_button", "back_to_bot", "ticket_opened", "ticket_open_already",
+    "urgent_crisis", "urgent_contacts", "handoff_offer", "placeholder_contacts", "human_console", "human_button",
+    "back_to_bot", "ticket_opened", "ticket_open_already",
     "ticket_closed", "ticket_reply", "no_ticket", "cmd_human", "cmd_end",
     # moderators and admins
     "staff_review_empty", "staff_review_item", "staff_verdict_correct", "staff_verdict_wrong",
@@ -224,7 +225,9 @@ def _merge(
                 urgent.append(alarm)
         for concept, listed in kfile.urgent_words.items():
             urgent_words.setdefault(concept, []).extend(listed)  # a list may grow in another file
-            origin.lines.setdefault(("urgent_words", concept), (located.path, located.line_of(("urgent_words", concept))))
+            origin.lines.setdefault(
+                ("urgent_words", concept), (located.path, located.line_of(("urgent_words", concept)))
+            )
         for i, talk in enumerate(kfile.smalltalk):
             if claim("smalltalk", talk.id, located, ("smalltalk", i)):
                 smalltalk.append(talk)
@@ -271,7 +274,9 @@ def _merge(
             if other not in entries:
                 problems.append(Problem(path, line, f"urgent '{alarm.id}': unknown related entry '{other}'"))
         for concept in sorted({c for rule in alarm.when for c in rule} - urgent_words.keys()):
-            problems.append(Problem(path, line, f"urgent '{alarm.id}': unknown concept '{concept}' (define it in urgent_words)"))
+            problems.append(
+                Problem(path, line, f"urgent '{alarm.id}': unknown concept '{concept}' (define it in urgent_words)")
+            )
     for cue in CUES if urgent and complete else ():
         if cue not in urgent_words:
             path, line = origin.at("urgent", urgent[0].id)

@@ -119,10 +119,10 @@ class UrgencyDetector:
         self,
         concepts: Mapping[str, Iterable[str]],
         situations: Sequence[Urgent],
-        abbreviations: Mapping[str, str] = {},  # noqa: B006 - read only
+        abbreviations: Mapping[str, str] | None = None,
         known: Iterable[str] = (),
     ) -> None:
-        self._abbreviations = {short: tuple(split_words(full)) for short, full in abbreviations.items()}
+        self._abbreviations = {short: tuple(split_words(full)) for short, full in (abbreviations or {}).items()}
         self._single: dict[str, set[str]] = {}
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for concept, entries in concepts.items():
@@ -222,6 +222,9 @@ class UrgencyDetector:
         if not described:
             return Detection()
         cues = {cue: usable(cue, cue in _NEGATABLE_CUES) for cue in CUES}
+        # "dulu" opens a past story ("dulu paspor sy ditahan") but after a verb means "first"
+        # ("dilunasin dulu"): a past cue counts only among the first words of its clause.
+        cues["past"] = [(s, e) for s, e in cues["past"] if s - max([-1, *(b for b in boundaries if b < s)]) <= 3]
         vetoed_by = _veto(cues, first)
         if vetoed_by is not None:
             return Detection((), tuple(described), vetoed_by, evidence)

@@ -154,7 +154,9 @@ def test_configured_contacts_replace_the_placeholder(kb: KnowledgeBase) -> None:
 
 def test_a_crisis_comes_first_with_the_crisis_line(kb: KnowledgeBase) -> None:
     """Suicide talk is named first and shows the crisis line before the general contacts."""
-    responder = Responder(kb, contacts={"en": "HOTLINE", "id": "HOTLINE"}, crisis_contacts={"en": "CRISIS", "id": "KRISIS"})
+    responder = Responder(
+        kb, contacts={"en": "HOTLINE", "id": "HOTLINE"}, crisis_contacts={"en": "CRISIS", "id": "KRISIS"}
+    )
     reply = responder.respond("my boss hits me every day and i want to kill myself")
     assert reply.situations[:2] == ["self-harm", "violence"]
     assert reply.text.index("CRISIS") < reply.text.index("HOTLINE")
@@ -163,7 +165,9 @@ def test_a_crisis_comes_first_with_the_crisis_line(kb: KnowledgeBase) -> None:
 
 def test_other_situations_do_not_show_the_crisis_line(kb: KnowledgeBase) -> None:
     """The crisis line is for a crisis; a confiscated passport gets the organisation's contacts."""
-    responder = Responder(kb, contacts={"en": "HOTLINE", "id": "HOTLINE"}, crisis_contacts={"en": "CRISIS", "id": "KRISIS"})
+    responder = Responder(
+        kb, contacts={"en": "HOTLINE", "id": "HOTLINE"}, crisis_contacts={"en": "CRISIS", "id": "KRISIS"}
+    )
     reply = responder.respond("my boss keep my passport and say I cannot go home")
     assert reply.kind == "urgent" and "CRISIS" not in reply.text and "HOTLINE" in reply.text
 
@@ -177,7 +181,8 @@ def test_the_fallback_shows_the_configured_contacts(kb: KnowledgeBase) -> None:
 
 @pytest.mark.parametrize(
     ("text", "language"),
-    [("tolong sy dikunci di rmh", "id"), ("kena pukul dgn tauke semalam, tolong", "id"), ("help me pls boss hit me", "en")],
+    [("tolong sy dikunci di rmh", "id"), ("kena pukul dgn tauke semalam, tolong", "id"),
+     ("help me pls boss hit me", "en")],
 )  # fmt: skip
 def test_urgent_replies_are_in_the_workers_language(responder: Responder, text: str, language: str) -> None:
     """Indonesian and Malay get the Indonesian reply, English the English one."""

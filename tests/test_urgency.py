@@ -15,12 +15,12 @@ def _situations(responder: Responder, text: str) -> list[str]:
 
 
 def test_words_are_split_with_contractions_and_signs() -> None:
-    """"n't" is a negation, "i'm" is "i am", "!!!" and "?" and emoji are words, commas end clauses."""
+    """ "n't" is a negation, "i'm" is "i am", "!!!" and "?" and emoji are words, commas end clauses."""
     assert split_words("I can't, I'm scared!!! 😭?") == ["i", "can", "not", "|", "i", "am", "scared", "!!", "😭", "?"]
 
 
 def test_chat_reduplication_is_two_words() -> None:
-    """"pegang2" is "pegang pegang", as the word lists write it."""
+    """ "pegang2" is "pegang pegang", as the word lists write it."""
     assert split_words("dia pegang2 sy") == ["dia", "pegang", "pegang", "sy"]
 
 
@@ -43,7 +43,7 @@ def test_affixes_and_typos_reach_the_listed_roots(responder: Responder, text: st
 
 
 def test_a_negation_before_the_word_cancels_it(responder: Responder) -> None:
-    """"tidak pernah memukul" is not a beating."""
+    """ "tidak pernah memukul" is not a beating."""
     assert _situations(responder, "majikan saya tidak pernah memukul saya") == []
     assert _situations(responder, "majikan saya memukul saya") == ["violence"]
 
@@ -59,13 +59,13 @@ def test_concepts_of_one_rule_must_be_close(responder: Responder) -> None:
 
 
 def test_a_phrase_does_not_reach_across_a_comma(responder: Responder) -> None:
-    """"in his safe, now" is not "safe now": the passport is still held."""
+    """ "in his safe, now" is not "safe now": the passport is still held."""
     text = "boss keep all our passport in his safe, now he say whoever want go back must pay RM3000"
     assert _situations(responder, text) == ["passport-taken"]
 
 
 def test_ignored_phrases_are_no_evidence(responder: Responder) -> None:
-    """"pukul 4" is four o'clock and a phone about to die is no person about to die."""
+    """ "pukul 4" is four o'clock and a phone about to die is no person about to die."""
     assert _situations(responder, "sy disuruh bangun pukul 4") == []
     assert "self-harm" not in _situations(responder, "hp sy mau mati, agen ga jemput di bandara")
 
@@ -95,7 +95,7 @@ def test_no_news_is_not_a_news_story(responder: Responder) -> None:
 
 
 def test_a_call_for_help_outweighs_a_joke(responder: Responder) -> None:
-    """"tolong" says the sender means it."""
+    """ "tolong" says the sender means it."""
     assert _situations(responder, "haha tolong majikan pukul saya") == ["violence"]
 
 
@@ -106,7 +106,7 @@ def test_explicit_suicide_words_are_never_a_joke(responder: Responder) -> None:
 
 
 def test_a_threat_with_if_is_still_a_threat(responder: Responder) -> None:
-    """"if" after the danger is a threat, not a hypothetical."""
+    """ "if" after the danger is a threat, not a hypothetical."""
     assert "violence" in _situations(responder, "sir he said he will kill me if i run. what i do")
 
 
