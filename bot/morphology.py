@@ -25,6 +25,8 @@ _PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("peng", ("", "k")), ("peny", ("s",)), ("pem", ("", "p")), ("pen", ("", "t")),
     ("per", ("",)), ("pe", ("",)), ("ber", ("",)), ("be", ("",)), ("ter", ("",)),
     ("di", ("",)), ("ke", ("",)), ("se", ("",)),
+    # Jakarta chat: ng-/nge-/ny- for me- ("ngomong", "ngebunuh", "nyiksa")
+    ("nge", ("",)), ("ng", ("", "k")), ("ny", ("s", "c")),
 )  # fmt: skip
 
 

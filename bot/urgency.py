@@ -41,7 +41,7 @@ NEGATION_REACH = 2
 _CONTRACTION = re.compile(r"\b(can|won|ain)['’]t\b")
 _NOT_SUFFIX = re.compile(r"n['’]t\b")
 _TOKEN = re.compile(r"\w+|!+|\?|[^\w\s]")
-_REDUPLICATED = re.compile(r"^([^\W\d_]{2,})2$")  # "hari2" = "hari hari"
+_REDUPLICATED = re.compile(r"^([^\W\d_]{2,})2(in|an|kan|nya|i)?$")  # "hari2" = "hari hari", "apa2in"
 #: Punctuation that ends a clause: a phrase or a negation does not reach across it ("in his safe, now").
 _CLAUSE_ENDS = frozenset(".,;:()")
 BOUNDARY = "|"
@@ -69,7 +69,7 @@ def split_words(text: str) -> list[str]:
             out.append("!!" if len(tok) > 1 else "!")
         elif tok[0].isalnum() or tok in "?#" or not tok.isascii():
             doubled = _REDUPLICATED.match(tok)
-            out += [doubled.group(1)] * 2 if doubled else [tok]
+            out += [doubled.group(1), doubled.group(1) + (doubled.group(2) or "")] if doubled else [tok]
     return out
 
 

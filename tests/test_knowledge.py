@@ -168,3 +168,31 @@ def test_version_changes_with_content(kb_copy: Path, kb: KnowledgeBase) -> None:
     assert load_knowledge(kb_copy).version == kb.version
     _replace(kb_copy / "glossary.yaml", "Who is Hanif Dhakiri?", "Who was Hanif Dhakiri?")
     assert load_knowledge(kb_copy).version != kb.version
+
+
+def test_unknown_urgent_concept_names_file_and_line(kb_copy: Path) -> None:
+    """A `when` line naming a concept no urgent_words list defines is an error at that situation."""
+    path = kb_copy / "urgent.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("      - [sexual]\n", "      - [sexul]\n"), "utf-8")
+    kb, problems = check_knowledge(kb_copy)
+    assert kb is None
+    (problem,) = problems
+    assert problem.path == path and problem.line == _line_of(path, "- id: sexual-abuse")
+    assert "urgent 'sexual-abuse': unknown concept 'sexul'" in problem.message
+
+
+def test_a_missing_urgent_cue_is_an_error(kb_copy: Path) -> None:
+    """The gate's cue concepts must all be defined, or questions could be taken for emergencies."""
+    path = kb_copy / "urgent.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  joke: [")
+    path.write_text(text[:start] + text[text.index("  firm: [", start) :], encoding="utf-8")
+    kb, problems = check_knowledge(kb_copy)
+    assert kb is None and any("the cue 'joke' is not defined" in p.message for p in problems)
+
+
+def test_urgent_words_may_grow_in_another_file(kb_copy: Path) -> None:
+    """An admin adds words to a concept in a file of their own; both lists count."""
+    (kb_copy / "local.yaml").write_text("urgent_words:\n  hit: [zzbeat]\n", encoding="utf-8")
+    kb = load_knowledge(kb_copy)
+    assert "zzbeat" in kb.urgent_words["hit"] and "pukul" in kb.urgent_words["hit"]

@@ -107,3 +107,17 @@ def test_kb_stats(kb_copy: Path) -> None:
     assert done.returncode == 0
     assert f"entries:    {len(before.entries)}" in done.stdout and f"phrasings:  en {en}, id {ind}" in done.stdout
     assert "(1 ambiguity)" in done.stdout and "sources:    4" in done.stdout
+
+
+def test_an_unrecognised_urgent_example_is_a_warning(kb_copy: Path) -> None:
+    """An example the detector no longer recognises tells the admin their words do not cover it."""
+    _edit(
+        kb_copy / "urgent.yaml",
+        "      - tolong sy dikunci di rmh\n",
+        "      - tolong sy dikunci di rmh\n      - the sky is blue\n",
+    )
+    (warning,) = _warnings(kb_copy)
+    assert warning.path == kb_copy / "urgent.yaml" and warning.severity == "warning"
+    assert (
+        "urgent 'confinement': example 'the sky is blue' is not recognised (no situation recognised)" in warning.message
+    )

@@ -1,10 +1,15 @@
 """Rendering replies for Telegram (handlers.render): HTML escaping, splitting, keyboards."""
 
 import html
+from pathlib import Path
 
 from bot.answer import Responder
+from bot.evaluation import load_set
+from bot.knowledge import KnowledgeBase
 from handlers.render import MAX_MESSAGE, related, reply_keyboard, split_html
 from tests.fakebotapi import html_problems
+
+DATA = Path(__file__).parent / "data"
 
 
 def test_short_text_is_one_escaped_message() -> None:
@@ -55,3 +60,23 @@ def test_callback_data_fits_telegram(responder: Responder) -> None:
         for row in markup.inline_keyboard:
             for button in row:
                 assert len(str(button.callback_data).encode()) <= 64
+
+
+def test_every_urgent_reply_is_valid_telegram_html(kb: KnowledgeBase) -> None:
+    """Each urgent reply of every kept distress set renders as valid HTML within the limit, in the
+    worker's language, naming its situation and showing the configured contacts (which may hold <&>)."""
+    contacts = {"en": "Hotline <24h> & SMS: 0000", "id": "Hotline <24 jam> & SMS: 0000"}
+    responder = Responder(kb, contacts=contacts)
+    says = {s.id: s.says for s in kb.urgent}
+    for path in sorted(DATA.glob("urgent-*.yaml")):
+        for case in load_set(path)["urgent"]:
+            reply = responder.respond(case["m"])
+            if reply.kind != "urgent":
+                continue
+            parts = split_html(reply.text)
+            assert all(len(p) <= MAX_MESSAGE and not html_problems(p) for p in parts), case["m"]
+            shown = html.unescape("".join(parts))
+            assert shown.startswith(says[reply.situations[0]].get(reply.language)), case["m"]
+            assert contacts[reply.language] in shown
+            if case["lang"] in ("id", "ms"):
+                assert reply.language == "id", case["m"]
