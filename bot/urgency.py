@@ -27,8 +27,8 @@ from bot.normalize import typo_cutoff
 from bot.schema import Urgent
 
 #: Cue concepts the gate reads; knowledge/urgent.yaml must define each one.
-CUES = ("not", "personal", "help", "now", "still", "past", "resolved", "if", "asking", "may", "general",
-        "research", "joke", "firm")  # fmt: skip
+CUES = ("not", "personal", "help", "now", "still", "past", "resolved", "if", "suppose", "asking", "may",
+        "general", "research", "joke", "firm")  # fmt: skip
 #: Optional: phrases whose words are never evidence ("pukul 4" is four o'clock, not a beating).
 IGNORE = "ignore"
 
@@ -261,9 +261,10 @@ def _follows(forms: list[frozenset[str]], start: int, tail: tuple[str, ...]) -> 
 
 def _veto(cues: Mapping[str, list[tuple[int, int]]], first: int) -> str | None:
     """Why words that describe a danger are not an emergency now, if they are not."""
-    helped = bool(cues["help"])
     firm = bool(cues["firm"])
-    if helped:
+    if cues["suppose"] and cues["suppose"][0][0] < first and not firm:
+        return "hypothetical"  # "kalau satu hari nanti …, siapa boleh tolong?": even with a call for help
+    if cues["help"]:
         return None
     if cues["research"]:
         return "research"
