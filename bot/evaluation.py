@@ -143,21 +143,17 @@ class UrgentReport:
 
 def evaluate_urgent(responder: Responder, spec: dict[str, list[dict[str, Any]]]) -> UrgentReport:
     report = UrgentReport()
-    for case in spec["urgent"]:
-        reply = responder.respond(case["m"])
-        found = reply.kind == "urgent"
-        counts = report.recall.setdefault(case.get("lang", "?"), [0, 0])
-        counts[0] += found
-        counts[1] += 1
-        if not found:
-            why = responder.urgency.detect(case["m"]).vetoed_by or "no situation"
-            report.misses.append(f"MISSED [{case.get('situation', '?')}; {reply.kind}; {why}] {case['m']!r}")
-    for case in spec["not_urgent"]:
-        reply = responder.respond(case["m"])
-        false = reply.kind == "urgent"
-        counts = report.alarms.setdefault(case.get("lang", "?"), [0, 0])
-        counts[0] += false
-        counts[1] += 1
-        if false:
-            report.misses.append(f"FALSE ALARM [{case.get('kind', '?')}; {', '.join(reply.situations)}] {case['m']!r}")
+    for part, counts in (("urgent", report.recall), ("not_urgent", report.alarms)):
+        for case in spec[part]:
+            reply = responder.respond(case["m"])
+            flagged = reply.kind == "urgent"
+            tally = counts.setdefault(case.get("lang", "?"), [0, 0])
+            tally[0] += flagged
+            tally[1] += 1
+            if part == "urgent" and not flagged:
+                why = responder.urgency.detect(case["m"]).vetoed_by or "no situation"
+                report.misses.append(f"MISSED [{case.get('situation', '?')}; {reply.kind}; {why}] {case['m']!r}")
+            elif part == "not_urgent" and flagged:
+                found = ", ".join(reply.situations)
+                report.misses.append(f"FALSE ALARM [{case.get('kind', '?')}; {found}] {case['m']!r}")
     return report
