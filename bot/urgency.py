@@ -14,7 +14,7 @@ cue), and it costs microseconds. The measured figures are in docs/urgent.md.
 
 from __future__ import annotations
 
-import itertools
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -233,15 +233,22 @@ class UrgencyDetector:
 
 def _together(found: list[list[tuple[int, int]]], reach: int) -> tuple[tuple[int, int], ...] | None:
     """One match of each concept of a rule, all within ``reach`` words of each other (the earliest
-    such choice), or ``None``: "gaji" and a "tidak" eight words later are not unpaid wages."""
+    such window), or ``None``: "gaji" and a "tidak" eight words later are not unpaid wages. Each
+    match's start is tried as the window's start (matches come sorted), so a long message full of
+    one concept's words costs a few bisections, not every combination."""
     if not all(found):
         return None
     if len(found) == 1:
         return (found[0][0],)
-    for choice in itertools.product(*found):
-        starts = [start for start, _ in choice]
-        if max(starts) - min(starts) <= reach:
-            return choice
+    for start in sorted({s for spans in found for s, _ in spans}):
+        choice = []
+        for spans in found:
+            at = bisect.bisect_left(spans, (start, -1))
+            if at == len(spans) or spans[at][0] > start + reach:
+                break
+            choice.append(spans[at])
+        else:
+            return tuple(choice)
     return None
 
 
