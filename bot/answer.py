@@ -30,6 +30,9 @@ Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help", "non_te
 #: Questions longer than this are cut before matching: a real question is never this long, and a
 #: 100 KB paste must not cost more than a short one.
 MAX_QUESTION_CHARS = 500
+#: The urgency detector reads up to Telegram's longest message: a danger told at the end of a long
+#: story must not be cut off (about 2 ms at this length).
+MAX_URGENT_CHARS = 4096
 
 _MONTHS: dict[Lang, tuple[str, ...]] = {
     "en": (
@@ -174,7 +177,7 @@ class Responder:
         language = lang or self.guesser.guess(text, hint)
         if not text.strip():
             return Reply(question, "help", language, self.kb.message("help", language))
-        detection = self.urgency.detect(text)
+        detection = self.urgency.detect(question[:MAX_URGENT_CHARS])
         tokens = self.normalizer.tokens(text)  # once: smalltalk and matching both read them
         if detection.urgent:
             return self._urgent_reply(question, language, detection, tokens)

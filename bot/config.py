@@ -122,7 +122,9 @@ class Settings(_Section):
         if crisis is not None:
             texts |= {"help_contacts.crisis.en": crisis.en, "help_contacts.crisis.id": crisis.id}
         for key, text in texts.items():
-            if PLACEHOLDER.search(text) or not text.strip():
+            if not text.strip():
+                raise ConfigError(f"{key}: empty; set your organisation's real contacts")
+            if PLACEHOLDER.search(text):
                 raise ConfigError(f"{key}: still the example's placeholder; set your organisation's real contacts")
 
     @property
@@ -227,5 +229,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         culprit = next((name for where, name in from_env.items() if bad[: len(where)] == where), None)
         if culprit:
             raise ConfigError(f"{culprit}: {message}") from None
+        if err["type"] == "missing" and any(where[:-1] == bad[:-1] for where in from_env):
+            # a sibling came from the environment (…_EN without …_ID): name the variable to set
+            needed = next((name for name, (where, _) in ENVIRONMENT.items() if where == bad), None)
+            if needed:
+                raise ConfigError(f"{needed}: required too ({key})") from None
         place = f"{path}:{located.line_of(bad)}" if located is not None else "config"
         raise ConfigError(f"{place}: {key}: {message}") from None

@@ -76,8 +76,16 @@ def load_set(path: Path) -> dict[str, list[dict[str, Any]]]:
         spec = yaml.safe_load(fh) or {}
     if not isinstance(spec, dict):
         raise ValueError("a set is a mapping: in_scope/out_of_scope, or urgent/not_urgent")
-    keys = ("urgent", "not_urgent") if "urgent" in spec or "not_urgent" in spec else ("in_scope", "out_of_scope")
-    return {key: spec.get(key) or [] for key in keys}
+    urgent = "urgent" in spec or "not_urgent" in spec
+    keys, text = (("urgent", "not_urgent"), "m") if urgent else (("in_scope", "out_of_scope"), "q")
+    parts = {key: spec.get(key) or [] for key in keys}
+    for key, cases in parts.items():
+        for i, case in enumerate(cases):
+            if not isinstance(case, dict) or not isinstance(case.get(text), str):
+                raise ValueError(f"{key}[{i}]: each case is a mapping with the message as '{text}'")
+            if key == "in_scope" and not (isinstance(case.get("expect"), list) and case.get("source")):
+                raise ValueError(f"{key}[{i}]: an in-scope case needs 'expect' (a list of groups) and 'source'")
+    return parts
 
 
 def _one_tap(responder: Responder, reply: Reply, case: dict[str, Any]) -> bool:

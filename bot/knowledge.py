@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from bot.bulk import paused_gc
 from bot.problems import Problem, ProblemsError
 from bot.schema import LANGS, Entry, KnowledgeFile, Lang, Localized, Smalltalk, Source, Topic, Urgent
-from bot.urgency import CUES
+from bot.urgency import BOUNDARY, CUES, split_words
 from bot.yamlfile import LocatedData, PathKey, load_yaml
 
 #: Texts the core itself needs; the knowledge base must define each in both languages.
@@ -39,6 +39,11 @@ REQUIRED_MESSAGES = (
     "staff_open_tickets", "staff_reloaded", "staff_not_reloaded", "staff_version", "staff_reload_refused",
     "staff_more_problems",
 )  # fmt: skip
+
+#: What a name must look like, by its pattern in bot.schema (ids take '-', names '_').
+_PATTERN_NAMES = {
+    r"^[a-z][a-z0-9_]*$": "name (a lower-case letter, then lower-case letters, digits and '_')",
+}
 
 #: Telegram refuses messages longer than this; an answer plus its sources must fit.
 MAX_ANSWER_CHARS = 3500
@@ -103,7 +108,8 @@ def _schema_problems(located: LocatedData, error: ValidationError) -> list[Probl
         elif err["type"] == "string_type" and isinstance(err.get("input"), bool):
             message += " (YAML reads a bare yes/no/on/off/true/false as true or false: put it in quotes)"
         elif err["type"] == "string_pattern_mismatch":
-            message = f"'{err.get('input')}' is not a valid id (lower-case letters, digits and '-')"
+            what = _PATTERN_NAMES.get(str(err.get("ctx", {}).get("pattern")), "id (lower-case letters, digits and '-')")
+            message = f"'{err.get('input')}' is not a valid {what}"
         problems.append(Problem(located.path, located.line_of(loc), f"{_format_loc(loc)}: {message}"))
     return problems
 
@@ -120,6 +126,22 @@ def parse_file(path: Path, raw: bytes | None = None) -> tuple[KnowledgeFile | No
         return KnowledgeFile.model_validate(data), located, problems
     except ValidationError as exc:
         return None, located, [*problems, *_schema_problems(located, exc)]
+
+
+def _unusable_words(located: LocatedData, concept: str, listed: list[str]) -> list[Problem]:
+    """Urgent words that would silently never match, or match every number."""
+    if not listed:
+        line = located.line_of(("urgent_words", concept))
+        return [Problem(located.path, line, f"urgent_words.{concept}: the list is empty")]
+    problems = []
+    for i, word in enumerate(listed):
+        split = [w for w in split_words(word) if w != BOUNDARY]
+        line = located.line_of(("urgent_words", concept, i))
+        if not split:
+            problems.append(Problem(located.path, line, f"urgent_words.{concept}: {word!r} has no word in it"))
+        elif split == ["#"]:
+            problems.append(Problem(located.path, line, f"urgent_words.{concept}: '#' alone would count every number"))
+    return problems
 
 
 def knowledge_files(directory: Path) -> list[Path]:
@@ -228,6 +250,7 @@ def _merge(
             origin.lines.setdefault(
                 ("urgent_words", concept), (located.path, located.line_of(("urgent_words", concept)))
             )
+            problems.extend(_unusable_words(located, concept, listed))
         for i, talk in enumerate(kfile.smalltalk):
             if claim("smalltalk", talk.id, located, ("smalltalk", i)):
                 smalltalk.append(talk)

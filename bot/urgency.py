@@ -45,6 +45,8 @@ _REDUPLICATED = re.compile(r"^([^\W\d_]{2,})2(in|an|kan|nya|i)?$")  # "hari2" = 
 #: Punctuation that ends a clause: a phrase or a negation does not reach across it ("in his safe, now").
 _CLAUSE_ENDS = frozenset(".,;:()")
 BOUNDARY = "|"
+#: Zero-width characters and the soft hyphen, which can sit inside a word unseen ("memu\u00adkul").
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _CONTRACTIONS = {"can": "can not", "won": "will not", "ain": "is not"}
 _SHORT_VERB = re.compile(r"['’](m|re|ll|ve|d)\b")  # i'm → i am, they're → they are
 _SHORT_VERBS = {"m": "am", "re": "are", "ll": "will", "ve": "have", "d": "would"}
@@ -55,6 +57,7 @@ def split_words(text: str) -> list[str]:
     "?", runs of "!" ("!!" for two or more), and emoji."""
     text = text.casefold()
     if not text.isascii():
+        text = text.translate(_INVISIBLE)
         decomposed = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     if "'" in text or "’" in text:

@@ -198,3 +198,24 @@ def test_console_chat_is_logged_without_identity() -> None:
             "SELECT chat_type, kind, entry_id FROM exchanges WHERE question = 'what is IALI exactly'"
         ).fetchall()
     assert logged == [("console", "answer", "iali")]
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [({"MIGRANT_BOT_HELP_CONTACTS_EN": "Hotline 1"}, "config error: MIGRANT_BOT_HELP_CONTACTS_ID: required too"),
+     ({**CONTACTS, "MIGRANT_BOT_HELP_CONTACTS_ID": "   "}, "config error: help_contacts.id: empty;")],
+)  # fmt: skip
+def test_half_set_contacts_name_what_is_missing(env: dict[str, str], line: str) -> None:
+    """One language's contacts without the other, or blank ones: one line naming the variable or key."""
+    done = run("run", env={"TELEGRAM_BOT_TOKEN": "1:x", **env})
+    assert done.returncode == 2 and done.stderr.startswith(line) and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_eval_refuses_a_malformed_set_in_one_line(tmp_path: Path) -> None:
+    """A case without its message is named, exit 2, no traceback."""
+    bad = tmp_path / "set.yaml"
+    bad.write_text('urgent:\n  - {q: "boss hit me"}\n', encoding="utf-8")
+    done = run("eval", str(bad))
+    assert (
+        done.returncode == 2 and "urgent[0]: each case is a mapping" in done.stderr and "Traceback" not in done.stderr
+    )

@@ -196,3 +196,28 @@ def test_urgent_words_may_grow_in_another_file(kb_copy: Path) -> None:
     (kb_copy / "local.yaml").write_text("urgent_words:\n  hit: [zzbeat]\n", encoding="utf-8")
     kb = load_knowledge(kb_copy)
     assert "zzbeat" in kb.urgent_words["hit"] and "pukul" in kb.urgent_words["hit"]
+
+
+@pytest.mark.parametrize(
+    ("listed", "message"),
+    [("[]", "urgent_words.pickup: the list is empty"),
+     ('["...", jemput]', "urgent_words.pickup: '...' has no word in it"),
+     ('["#", jemput]', "urgent_words.pickup: '#' alone would count every number")],
+)  # fmt: skip
+def test_urgent_words_that_could_never_work_are_errors(kb_copy: Path, listed: str, message: str) -> None:
+    """An empty list, punctuation, or a bare number sign would silently break a rule: an error at its line."""
+    path = kb_copy / "urgent.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  pickup: [")
+    path.write_text(text[:start] + f"  pickup: {listed}\n" + text[text.index("\n", start) + 1 :], encoding="utf-8")
+    kb, problems = check_knowledge(kb_copy)
+    assert kb is None and [p.message for p in problems] == [message]
+    assert problems[0].path == path and problems[0].line == _line_of(path, "  pickup: ")
+
+
+def test_a_bad_concept_name_says_what_a_name_is(kb_copy: Path) -> None:
+    """Concept names take '_', not '-': the error says so rather than describing an id."""
+    path = kb_copy / "urgent.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  pickup: [", "  pick-up: ["), encoding="utf-8")
+    _, problems = check_knowledge(kb_copy)
+    assert any("'pick-up' is not a valid name (a lower-case letter, then" in p.message for p in problems)

@@ -72,13 +72,15 @@ def test_urgent_recall_and_false_alarms(responder: Responder, name: str) -> None
 
 
 def test_question_sets_raise_no_alarm(responder: Responder) -> None:
-    """Policy questions, in scope or not, are not taken for a worker in danger (two out-of-scope
-    questions describe one: "my employer hits me what should I do", three months unpaid)."""
+    """Policy questions, in scope or not, are not taken for a worker in danger. Two out-of-scope
+    messages do describe one (being hit; three months unpaid) and are rightly urgent."""
     flagged = [
         case["q"]
-        for name in sorted(BOUNDS)
+        for path in sorted(DATA.glob("*.yaml"))
+        if not path.name.startswith("urgent-")
         for part in ("in_scope", "out_of_scope")
-        for case in load_set(DATA / name)[part]
+        for case in load_set(path)[part]
         if responder.urgency.detect(case["q"]).urgent
     ]
-    assert flagged == ["my employer hits me what should I do"]
+    assert sorted(flagged) == ["majikan sy di arab saudi gk bayar gaji udh 3 bln, lapor kemana",
+                               "my employer hits me what should I do"]  # fmt: skip

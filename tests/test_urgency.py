@@ -129,3 +129,22 @@ def test_an_admin_word_list_is_all_it_takes() -> None:
     assert [s.id for s in detector.detect("rumah majikan kebakaran").situations] == ["fire"]
     assert detector.detect("the house is on fire").urgent
     assert not detector.detect("the house is fine").urgent
+
+
+def test_invisible_characters_do_not_hide_a_word(responder: Responder) -> None:
+    """A zero-width space or soft hyphen inside "memukul" is not a word break."""
+    assert _situations(responder, "majikan memu\u00adkul saya") == ["violence"]
+    assert _situations(responder, "my boss h\u200bit me") == ["violence"]
+
+
+def test_a_danger_told_after_500_characters_is_heard(responder: Responder) -> None:
+    """Matching reads the first 500 characters; the urgency detector reads the whole message."""
+    story = "sy mau cerita panjang ya mbak, kerja di sini berat tapi sy sabar. " * 9
+    reply = responder.respond(story + "sekarang dia pukul saya tiap hari, tolong")
+    assert len(story) > 500 and reply.kind == "urgent" and reply.situations == ["violence"]
+
+
+@pytest.mark.parametrize("text", ["sy lagi ngurus visa kerja", "anak majikan baru pulang dari luar negeri"])
+def test_everyday_words_that_look_like_danger_are_not(responder: Responder, text: str) -> None:
+    """ "ngurus" (to arrange) is not "kurus" (thin); coming back from abroad is not being locked in."""
+    assert _situations(responder, text) == []
