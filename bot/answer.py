@@ -201,22 +201,21 @@ class Responder:
         """Where to get help with one's own situation: the configured contacts, or the knowledge
         base's placeholder where none are configured (the console and the CLI only: ``run``
         refuses to start without real contacts)."""
-        contacts = self._contacts.get(lang) if self._contacts else None
+        contacts = (self._contacts or {}).get(lang)
         if contacts is None:
             return self.kb.message("referral", lang)
         return f"{self.kb.message('referral_lead', lang)}\n{contacts}"
 
     def contacts_text(self, lang: Lang) -> str:
         """The configured contacts, or the knowledge base's placeholder referral."""
-        contacts = self._contacts.get(lang) if self._contacts else None
-        return contacts or self.kb.message("referral", lang)
+        return (self._contacts or {}).get(lang) or self.kb.message("referral", lang)
 
     def _urgent_reply(self, question: str, lang: Lang, detection: Detection, tokens: list[str]) -> Reply:
         """What the bot understood, the contacts (a crisis line first for a crisis), the offer of a
         person, then the sourced answer that helps, if there is one."""
         situations = detection.situations
         parts = [" ".join(s.says.get(lang) for s in situations[:2])]
-        crisis = self._crisis_contacts.get(lang) if self._crisis_contacts else None
+        crisis = (self._crisis_contacts or {}).get(lang)
         if crisis and situations[0].crisis:
             parts.append(f"{self.kb.message('urgent_crisis', lang)}\n{crisis}")
         parts.append(f"{self.kb.message('urgent_contacts', lang)}\n{self.contacts_text(lang)}")

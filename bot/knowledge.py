@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from bot.bulk import paused_gc
 from bot.problems import Problem, ProblemsError
-from bot.schema import LANGS, Entry, KnowledgeFile, Lang, Localized, Smalltalk, Source, Topic, Urgent
+from bot.schema import LANGS, NAME_PATTERN, Entry, KnowledgeFile, Lang, Localized, Smalltalk, Source, Topic, Urgent
 from bot.urgency import BOUNDARY, CUES, split_words
 from bot.yamlfile import LocatedData, PathKey, load_yaml
 
@@ -42,7 +42,7 @@ REQUIRED_MESSAGES = (
 
 #: What a name must look like, by its pattern in bot.schema (ids take '-', names '_').
 _PATTERN_NAMES = {
-    r"^[a-z][a-z0-9_]*$": "name (a lower-case letter, then lower-case letters, digits and '_')",
+    NAME_PATTERN: "name (a lower-case letter, then lower-case letters, digits and '_')",
 }
 
 #: Telegram refuses messages longer than this; an answer plus its sources must fit.

@@ -30,7 +30,9 @@ def _date_text(value: object) -> object:
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=48)]  # fits callback data
-MessageName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+#: Message and concept names: a lower-case letter, then lower-case letters, digits and '_'.
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+MessageName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 DateText = Annotated[str, BeforeValidator(_date_text), StringConstraints(pattern=_DATE.pattern)]
 
 
@@ -112,7 +114,7 @@ class Entry(Strict):
     related: list[Id] = []
 
 
-ConceptName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+ConceptName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 
 
 class Urgent(Strict):
