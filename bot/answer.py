@@ -150,11 +150,17 @@ class Responder:
             # Every phrasing is split into words once, here, and shared by everything built from them.
             split = {lang: {p: words(p) for e in kb.entries.values() for p in e.questions.get(lang)} for lang in LANGS}
             vocabulary = {lang: {w for ws in split[lang].values() for w in ws} for lang in LANGS}
-            smalltalk_words = {w for talk in kb.smalltalk for p in talk.phrasings for w in words(p)}
-            known = vocabulary["en"] | vocabulary["id"] | smalltalk_words
+            for lang in LANGS:  # greetings and thanks are evidence of a language too
+                vocabulary[lang] |= {w for talk in kb.smalltalk for p in talk.phrasings.get(lang) for w in words(p)}
+            known = vocabulary["en"] | vocabulary["id"]
             self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, known)
             self.urgency = UrgencyDetector(kb.urgent_words, kb.urgent, abbreviations, known | stopwords)
-            self._smalltalk = [(talk, self.normalizer.tokens(p)) for talk in kb.smalltalk for p in talk.phrasings]
+            self._smalltalk = [
+                (talk, self.normalizer.tokens(p))
+                for talk in kb.smalltalk
+                for lang in LANGS
+                for p in talk.phrasings.get(lang)
+            ]
             self._smalltalk_texts = [" ".join(tokens) for _, tokens in self._smalltalk]
             ignorable = frozenset(tok for _, tokens in self._smalltalk for tok in tokens)
             self.matcher = Matcher(kb, self.normalizer, thresholds, ignorable, split={**split["en"], **split["id"]})

@@ -107,7 +107,7 @@ def _chat(settings: Settings, lang: str | None) -> int:
         settings.user_key_secret.get_secret_value() if settings.user_key_secret else None,
     )
     with ConsoleLog(settings.database_path, secret, responder.kb.version) as record:
-        run_console(responder, input, print, lang, record)  # type: ignore[arg-type]
+        run_console(responder, input, print, lang, record, settings)  # type: ignore[arg-type]
     return 0
 
 

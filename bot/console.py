@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.answer import Reply, Responder, cite
+from bot.config import Settings
 from bot.privacy import user_key
 from bot.schema import Lang
 from bot.storage import Storage
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 Recorder = Callable[[Reply, float], None]
 
-_COMMANDS = "/topics  /sources  /language en|id  /human  /help  /quit"
+_COMMANDS = "/topics  /sources  /language en|id  /human  /privacy  /help  /quit"
 
 
 def topics_text(responder: Responder, lang: Lang) -> tuple[str, list[str]]:
@@ -53,51 +54,74 @@ def run_console(
     write: Callable[[str], None],
     lang: Lang | None = None,
     record: Recorder | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """Read questions until /quit or end of input; a number picks from the last numbered list.
 
-    Every exchange goes to ``record`` (the conversation log) before it is shown."""
+    Slash commands behave as on Telegram; replies, picks and commands stay in the language the
+    person last wrote in (or chose with /language). Every exchange goes to ``record`` (the
+    conversation log) before it is shown. ``settings`` fill in the /privacy text."""
+    kb = responder.kb
+    config = settings or Settings()
+    chosen: Lang | None = lang
+    last: Lang | None = None
+    numbered: list[str] = []
 
     def show(reply: Reply, started: float) -> None:
+        nonlocal last
         if record is not None:
             record(reply, started)
+        last = reply.language
         write(reply.text)
 
-    chosen: Lang | None = lang
-    numbered: list[str] = []
-    write(responder.kb.message("help", chosen or responder.guesser.default) + f"\n\n{_COMMANDS}")
+    def command(name: str, arg: str, current: Lang) -> str:
+        nonlocal chosen, numbered
+        if name == "start":
+            return f"{kb.message('welcome', current)}\n\n{_COMMANDS}"
+        if name == "help":
+            return f"{kb.message('help', current)}\n\n{_COMMANDS}"
+        if name == "topics":
+            text, numbered = topics_text(responder, current)
+            return text
+        if name == "sources":
+            return sources_text(responder, current)
+        if name == "human":  # a person is reachable through Telegram's relay only
+            return f"{kb.message('human_console', current)}\n{responder.contacts_text(current)}"
+        if name == "privacy":
+            days = config.retention_days
+            return kb.message("privacy", current).format(
+                retention_days=days, idle_days=config.telegram.handoff_idle_days
+            )
+        if name in ("end", "forget"):
+            return kb.message("telegram_only", current)
+        if name == "language":
+            if arg in ("en", "id"):
+                chosen = "en" if arg == "en" else "id"
+                return kb.message("language_set", chosen)
+            return "Usage: /language en|id"
+        return f"{kb.message('unknown_command', current)}\n\n{_COMMANDS}"
+
+    write(kb.message("help", chosen or responder.guesser.default) + f"\n\n{_COMMANDS}")
     if not responder.has_contacts:  # said once: urgent replies here show the placeholder referral
-        write(responder.kb.message("placeholder_contacts", chosen or responder.guesser.default))
+        write(kb.message("placeholder_contacts", chosen or responder.guesser.default))
     while True:
         try:
             line = read("> ").strip()
         except (EOFError, KeyboardInterrupt):
             write("")
             return
-        current: Lang = chosen or responder.guesser.default
-        if line in ("/quit", "/exit"):
-            return
-        if line == "/help":
-            write(responder.kb.message("help", current) + f"\n\n{_COMMANDS}")
-        elif line == "/topics":
-            text, numbered = topics_text(responder, current)
-            write(text)
-        elif line == "/human":  # a person is reachable through Telegram's relay only
-            write(f"{responder.kb.message('human_console', current)}\n{responder.contacts_text(current)}")
-        elif line == "/sources":
-            write(sources_text(responder, current))
-        elif line.startswith("/language"):
-            arg = line.removeprefix("/language").strip()
-            if arg in ("en", "id"):
-                chosen = arg  # type: ignore[assignment]
-                write(f"Language: {arg}")
-            else:
-                write("Usage: /language en|id")
+        current: Lang = chosen or last or responder.guesser.default
+        if line.startswith("/"):
+            name, _, arg = line[1:].partition(" ")
+            name = name.partition("@")[0].casefold()  # "/topics@bot", as Telegram groups write it
+            if name in ("quit", "exit"):
+                return
+            write(command(name, arg.strip(), current))
         elif line.isdigit() and 1 <= int(line) <= len(numbered):
             show(responder.entry_reply(numbered[int(line) - 1], current), time.perf_counter())
         else:
             started = time.perf_counter()
-            reply = responder.respond(line, lang=chosen)
+            reply = responder.respond(line, lang=chosen, hint=last)
             numbered = [s.entry_id for s in reply.suggestions]
             show(reply, started)
 

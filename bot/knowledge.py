@@ -30,6 +30,7 @@ REQUIRED_MESSAGES = (
     "cmd_start", "cmd_help", "cmd_topics", "cmd_sources", "cmd_language", "cmd_privacy", "cmd_forget",
     "forget_confirm", "forget_yes", "forget_no", "forget_done", "forget_kept", "not_allowed",
     "urgent_crisis", "urgent_contacts", "handoff_offer", "placeholder_contacts", "human_console", "human_button",
+    "telegram_only", "unknown_command",
     "back_to_bot", "ticket_opened", "ticket_open_already",
     "ticket_closed", "ticket_reply", "no_ticket", "cmd_human", "cmd_end",
     # moderators and admins

@@ -8,6 +8,7 @@ language's stopwords, chat abbreviations, and the words of its own phrasings).
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
 from bot.normalize import words
@@ -67,3 +68,27 @@ class LanguageGuesser:
             if short == "en":
                 return "en"
         return self.default
+
+
+class RecentLanguages:
+    """The language each person last wrote in, so a command, a button or a "1" is answered in it.
+
+    Kept in memory only and bounded (least recently heard from is dropped first): it is a
+    convenience, not a record, and a restart forgetting it costs one reply in the hinted language.
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._capacity = capacity
+        self._last: OrderedDict[str, Lang] = OrderedDict()
+
+    def get(self, key: str) -> Lang | None:
+        return self._last.get(key)
+
+    def remember(self, key: str, lang: Lang) -> None:
+        self._last[key] = lang
+        self._last.move_to_end(key)
+        if len(self._last) > self._capacity:
+            self._last.popitem(last=False)
+
+    def forget(self, key: str) -> None:
+        self._last.pop(key, None)

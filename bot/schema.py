@@ -141,7 +141,8 @@ class Smalltalk(Strict):
     """Greetings and thanks: answered kindly, never with a fact."""
 
     id: Id
-    phrasings: list[Text] = Field(min_length=1)
+    #: Per language: the words also tell which language to reply in ("selamat pagi" gets Indonesian).
+    phrasings: Phrasings
     reply: Localized
 
 

@@ -27,8 +27,8 @@ from bot.normalize import typo_cutoff
 from bot.schema import Urgent
 
 #: Cue concepts the gate reads; knowledge/urgent.yaml must define each one.
-CUES = ("not", "personal", "help", "now", "still", "past", "resolved", "if", "suppose", "asking", "may",
-        "general", "research", "joke", "firm")  # fmt: skip
+CUES = ("not", "personal", "actor", "help", "now", "still", "past", "resolved", "if", "suppose", "asking",
+        "may", "general", "research", "joke", "firm")  # fmt: skip
 #: Optional: phrases whose words are never evidence ("pukul 4" is four o'clock, not a beating).
 IGNORE = "ignore"
 
@@ -190,8 +190,20 @@ class UrgencyDetector:
             hits[concept] = sorted(set(hits[concept]))
         return hits
 
+    def _split_negation(self, words: list[str]) -> list[str]:
+        """Malaysian chat glues "x" (tak) to its word: "xbayar", "xboleh" → "tak bayar", "tak boleh"."""
+        out: list[str] = []
+        for word in words:
+            rest = word[1:]
+            glued = word.startswith("x") and len(rest) >= 3 and word not in self._known
+            if glued and (rest in self._known or not roots(rest).isdisjoint(self._vocabulary)):
+                out += ["tak", rest]
+            else:
+                out.append(word)
+        return out
+
     def detect(self, text: str) -> Detection:
-        words = self._expand(split_words(text))
+        words = self._split_negation(self._expand(split_words(text)))
         forms = [self.forms(w) for w in words]
         hits = self._hits(forms)
         ignored = {p for start, end in hits.pop(IGNORE, ()) for p in range(start, end + 1)}
@@ -288,6 +300,8 @@ def _veto(cues: Mapping[str, list[tuple[int, int]]], first: int) -> str | None:
         return "hypothetical"
     if cues["may"] and cues["may"][0][0] < first and not (cues["now"] or cues["still"]):
         return "question"
-    if (cues["asking"] or cues["general"]) and not cues["personal"] and not cues["now"]:
+    # "gaji tki tidak dibayar" is a topic; "tauke ambik fon semua pekerja" is one boss, today
+    topic = cues["asking"] or (cues["general"] and not cues["actor"])
+    if topic and not cues["personal"] and not cues["now"]:
         return "question"
     return None

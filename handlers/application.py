@@ -103,6 +103,8 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
     application.add_handler(CommandHandler("close", handoff.close))
     application.add_handler(CommandHandler("reload", admin.reload))
     application.add_handler(CommandHandler("version", admin.version))
+    # after every command above: a command none of them took, in a private chat (in a group it may be another bot's)
+    application.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, commands.unknown))
     application.add_handler(CallbackQueryHandler(chat.on_button))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, chat.on_text))
     application.add_handler(

@@ -36,7 +36,10 @@ async def answer_and_log(
     chat = update.effective_chat
     if chat is None:
         return
-    exchange_id = await services.get(context).record(update, reply, started, responder.kb.version)
+    svc = services.get(context)
+    if update.effective_user is not None and reply.kind != "non_text":
+        svc.recent.remember(svc.key(update.effective_user.id), reply.language)
+    exchange_id = await svc.record(update, reply, started, responder.kb.version)
     await send_reply(chat.id, reply, context, exchange_id, responder)
 
 
@@ -60,8 +63,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services.get(context)
     responder = svc.responder
     text = question_text(message, context.bot.username)
-    chosen = await svc.storage.language(svc.key(update.effective_user.id)) if update.effective_user else None
-    hint = update.effective_user.language_code if update.effective_user else None
+    chosen, hint = await svc.language_hint(update)
     await answer_and_log(update, context, responder.respond(text, lang=chosen, hint=hint), started, responder)
 
 

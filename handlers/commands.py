@@ -42,10 +42,19 @@ async def start(message: Message, svc: services.Services, lang: Lang) -> None:
     await message.reply_text(text, reply_markup=render.language_keyboard())
 
 
+def _menu(svc: services.Services, lang: Lang) -> str:
+    return "\n".join(f"/{name} — {svc.text('cmd_' + name, lang)}" for name in COMMANDS)
+
+
 @replying
 async def help_command(message: Message, svc: services.Services, lang: Lang) -> None:
-    menu = "\n".join(f"/{name} — {svc.text('cmd_' + name, lang)}" for name in COMMANDS)
-    await message.reply_text(f"{svc.text('help', lang)}\n\n{menu}")
+    await message.reply_text(f"{svc.text('help', lang)}\n\n{_menu(svc, lang)}")
+
+
+@replying
+async def unknown(message: Message, svc: services.Services, lang: Lang) -> None:
+    """A mistyped command ("/topic") in a private chat: say so, rather than stay silent."""
+    await message.reply_text(f"{svc.text('unknown_command', lang)}\n\n{_menu(svc, lang)}")
 
 
 @replying

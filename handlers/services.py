@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot.answer import Reply, Responder
 from bot.config import Settings
 from bot.flood import FloodGate
+from bot.language import RecentLanguages
 from bot.privacy import user_key
 from bot.schema import Lang
 from bot.storage import Storage, now_iso
@@ -28,6 +29,7 @@ class Services:
     flood: FloodGate
     watcher: Watcher
     loaded_at: str = field(default_factory=now_iso)
+    recent: RecentLanguages = field(default_factory=RecentLanguages)
 
     def key(self, user_id: int) -> str:
         return user_key(self.user_secret, user_id)
@@ -39,14 +41,18 @@ class Services:
         return update.effective_user is not None and update.effective_user.id in self.settings.admins
 
     async def language(self, update: Update, text: str | None = None) -> Lang:
-        """The user's chosen language; else the message's own; Telegram's language_code breaks ties."""
+        """The user's chosen language; else the message's own; ties (a command, a button) go to the
+        language the user last wrote in, then to Telegram's language_code."""
+        chosen, hint = await self.language_hint(update)
+        return chosen or self.responder.guesser.guess(text or "", hint)
+
+    async def language_hint(self, update: Update) -> tuple[Lang | None, str | None]:
+        """The language the user chose with /language, if any, and the hint that breaks ties."""
         user = update.effective_user
-        if user is not None:
-            chosen = await self.storage.language(self.key(user.id))
-            if chosen:
-                return chosen
-        hint = user.language_code if user is not None else None
-        return self.responder.guesser.guess(text or "", hint)
+        if user is None:
+            return None, None
+        key = self.key(user.id)
+        return await self.storage.language(key), self.recent.get(key) or user.language_code
 
     def text(self, name: str, lang: Lang, **fields: object) -> str:
         message = self.responder.kb.message(name, lang)

@@ -68,3 +68,40 @@ def test_human_says_a_person_is_on_telegram_only(responder: Responder) -> None:
     """/human in the console cannot reach a person: it says so plainly and shows the contacts."""
     out = transcript(responder, ["/human"])
     assert out[1] == responder.kb.message("human_console", "en") + "\nHOTLINE-EN"
+
+
+def test_slash_commands_are_never_answered_as_questions(responder: Responder) -> None:
+    """/start welcomes, as on Telegram; an unknown command lists the known ones instead of matching."""
+    out = transcript(responder, ["/start", "/asean"])
+    assert out[1].startswith(responder.kb.message("welcome", "en"))
+    assert out[2].startswith(responder.kb.message("unknown_command", "en")) and "/topics" in out[2]
+
+
+def test_privacy_states_the_configured_retention(responder: Responder) -> None:
+    """/privacy in the console shows the privacy text with the retention period filled in."""
+    out = transcript(responder, ["/privacy"])
+    assert "90" in out[1] and "{" not in out[1]
+
+
+def test_telegram_only_commands_say_so(responder: Responder) -> None:
+    """/end and /forget explain that they work on Telegram only."""
+    out = transcript(responder, ["/end", "/forget"])
+    assert out[1] == out[2] == responder.kb.message("telegram_only", "en")
+
+
+def test_commands_and_picks_keep_the_persons_language(responder: Responder) -> None:
+    """After an Indonesian question, /topics, /help and a numbered pick are Indonesian too."""
+    question = "konferensi inspeksi ketenagakerjaan"
+    suggested = responder.respond(question).suggestions
+    assert suggested, "the question must offer suggestions for this test"
+    out = transcript(responder, [question, "1", "/topics", "/help"])
+    assert out[2] == responder.entry_reply(suggested[0].entry_id, "id").text
+    assert next(iter(responder.kb.topics.values())).title.id in out[3]
+    assert out[4].startswith(responder.kb.message("help", "id"))
+
+
+def test_a_greeting_is_answered_in_its_language(responder: Responder) -> None:
+    """ "selamat pagi" gets the Indonesian greeting, "good morning" the English one."""
+    out = transcript(responder, ["selamat pagi", "good morning"])
+    greeting = next(t for t in responder.kb.smalltalk if t.id == "greeting")
+    assert out[1:3] == [greeting.reply.id, greeting.reply.en]

@@ -3,6 +3,7 @@
 import pytest
 
 from bot.answer import Responder
+from bot.language import RecentLanguages
 
 
 @pytest.mark.parametrize(
@@ -32,3 +33,15 @@ def test_hint_breaks_a_tie_only(responder: Responder) -> None:
 def test_default_language_without_evidence(responder: Responder) -> None:
     """With no evidence and no hint, the configured default is used."""
     assert responder.guesser.guess("ILO") == responder.guesser.default
+
+
+def test_recent_languages_forget_the_least_recent_first() -> None:
+    """The memory is bounded: past capacity, the person heard from longest ago is dropped."""
+    recent = RecentLanguages(capacity=2)
+    recent.remember("a", "id")
+    recent.remember("b", "en")
+    recent.remember("a", "id")  # "a" is now the most recent
+    recent.remember("c", "en")
+    assert (recent.get("a"), recent.get("b"), recent.get("c")) == ("id", None, "en")
+    recent.forget("a")
+    assert recent.get("a") is None

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.knowledge import KnowledgeBase
 from bot.privacy import user_key
 from bot.storage import COLUMNS, Storage
 from tests.fakebotapi import BOT_USER, TOKEN, FakeBotAPI, html_problems
@@ -186,6 +187,19 @@ def test_topics_navigation(fake: FakeBotAPI, bot: Bot) -> None:
     fake.press(2005, edit.result, "e:conference-venue")
     answer = fake.wait_sent(2005, 2)[1]
     assert "Nusa Dua" in answer.params["text"]
+
+
+def test_the_conversation_stays_in_the_language_the_user_writes(fake: FakeBotAPI, bot: Bot, kb: KnowledgeBase) -> None:
+    """An Indonesian question on an English phone: its buttons, /topics and a typo'd command answer in Indonesian."""
+    fake.send_text(2040, "konferensi inspeksi ketenagakerjaan", language_code="en")
+    (call,) = fake.wait_sent(2040)
+    entry = next(data for _, data in buttons(call.result) if data.startswith("e:"))
+    fake.press(2040, call.result, entry, language_code="en")
+    assert "Sumber:" in fake.wait_sent(2040, 2)[1].params["text"]
+    fake.send_text(2040, "/topics", language_code="en")
+    assert fake.wait_sent(2040, 3)[2].params["text"] == kb.message("choose_topic", "id")
+    fake.send_text(2040, "/topik", language_code="en")
+    assert fake.wait_sent(2040, 4)[3].params["text"].startswith(kb.message("unknown_command", "id"))
 
 
 def test_language_choice_is_remembered(fake: FakeBotAPI, bot: Bot) -> None:

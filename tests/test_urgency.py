@@ -148,3 +148,16 @@ def test_a_danger_told_after_500_characters_is_heard(responder: Responder) -> No
 def test_everyday_words_that_look_like_danger_are_not(responder: Responder, text: str) -> None:
     """ "ngurus" (to arrange) is not "kurus" (thin); coming back from abroad is not being locked in."""
     assert _situations(responder, text) == []
+
+
+def test_malaysian_x_glued_to_a_word_is_a_negation(responder: Responder) -> None:
+    """ "xbagi gaji" reads as "tak bagi gaji" (wages withheld); "x" alone is "tak" too."""
+    assert _situations(responder, "tauke xbagi gaji dah 4 bulan") == ["unpaid-months"]
+    assert _situations(responder, "kami x dapat gaji 5 bulan") == ["unpaid-months"]
+
+
+def test_one_named_boss_is_not_a_topic(responder: Responder) -> None:
+    """Policy words with a named boss and no question are a report; without one, a topic."""
+    assert _situations(responder, "tauke ambil hp semua pekerja kilang, tak boleh keluar") == ["confinement"]
+    detection = responder.urgency.detect("majikan ambil hp pekerja migran")
+    assert detection.described and detection.vetoed_by == "question"
