@@ -15,12 +15,14 @@ cue), and it costs microseconds. The measured figures are in docs/urgent.md.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from bot.morphology import roots
 from bot.normalize import typo_cutoff
@@ -34,6 +36,13 @@ IGNORE = "ignore"
 
 #: Cues a negation turns round: "no news" is no news story, "not kidding" no joke, "not safe" not resolved.
 _NEGATABLE_CUES = frozenset({"research", "joke", "resolved"})
+
+#: How close a misspelling must be to a listed word (rapidfuzz ratio); see also :func:`_slip`.
+SPELLING_CUTOFF = 85.0
+
+#: How many words from the danger a `still` cue must be to keep a past story open ("dulu paspor
+#: ditahan, sampai sekarang masih"), not a later "lagi" about something else ("mau berangkat lagi").
+STILL_REACH = 8
 
 #: How many words before a concept's word a negation cancels it ("tidak pernah dipukul").
 NEGATION_REACH = 2
@@ -164,12 +173,13 @@ class UrgencyDetector:
         if word not in self._known and found.isdisjoint(self._vocabulary):
             cutoff = typo_cutoff(word)
             if cutoff is not None and word.isalpha():
-                close = process.extractOne(
+                close = process.extract(
                     word, self._by_first.get(word[0], []), scorer=fuzz.ratio, processor=None,
-                    score_cutoff=max(cutoff, 85.0),
+                    score_cutoff=max(cutoff, SPELLING_CUTOFF), limit=3,
                 )  # fmt: skip
-                if close is not None:
-                    found.add(str(close[0]))
+                typo = next((str(c) for c, _, _ in close if _slip(word, str(c))), None)
+                if typo is not None:
+                    found.add(typo)
         result = frozenset(found)
         if len(self._forms) < 50_000:
             self._forms[word] = result
@@ -210,6 +220,8 @@ class UrgencyDetector:
         boundaries = [i for i, word in enumerate(words) if word == BOUNDARY]
 
         def negated(start: int) -> bool:
+            if start in negations:  # a phrase that is itself negative: "tak langsai, tak boleh berhenti"
+                return False
             reach = max([start - NEGATION_REACH, *(b + 1 for b in boundaries if b < start)])
             return not negations.isdisjoint(range(reach, start))
 
@@ -225,13 +237,32 @@ class UrgencyDetector:
         described: list[Urgent] = []
         first = len(words)
         evidence: dict[str, list[str]] = {}
+        evidence_spans: list[tuple[int, int]] = []
+        clause = [0] * (len(words) + 1)
+        for i, word in enumerate(words):
+            clause[i + 1] = clause[i] + (word == BOUNDARY)
+
+        def found(rule: tuple[str, ...], reach: int) -> tuple[tuple[int, int], ...] | None:
+            spans = [usable(concept, "not" not in rule) for concept in rule]
+            if "not" not in rule:
+                return _together(spans, reach)
+            # "gaji tidak dibayar", not "dia tidak pernah kasar, gaji selalu tepat": the negation
+            # and the words it negates are read within one clause
+            for c in sorted({clause[s] for s, _ in spans[rule.index("not")]}):
+                within = [[(s, e) for s, e in each if clause[s] == c] for each in spans]
+                together = _together(within, reach)
+                if together is not None:
+                    return together
+            return None
+
         for situation in self.situations:
             for rule in situation.when:
-                together = _together([usable(concept, "not" not in rule) for concept in rule], situation.reach)
+                together = found(tuple(rule), situation.reach)
                 if together is not None:
                     if situation not in described:
                         described.append(situation)
                     first = min(first, *(start for start, _ in together))
+                    evidence_spans += together
                     for concept, (start, end) in zip(rule, together, strict=True):
                         evidence.setdefault(concept, []).append(" ".join(words[start : end + 1]))
         if not described:
@@ -240,10 +271,34 @@ class UrgencyDetector:
         # "dulu" opens a past story ("dulu paspor sy ditahan") but after a verb means "first"
         # ("dilunasin dulu"): a past cue counts only among the first words of its clause.
         cues["past"] = [(s, e) for s, e in cues["past"] if s - max([-1, *(b for b in boundaries if b < s)]) <= 3]
+        near = {p for spans in evidence_spans for p in range(spans[0] - STILL_REACH, spans[1] + STILL_REACH + 1)}
+        cues["still"] = [(s, e) for s, e in cues["still"] if s in near]
         vetoed_by = _veto(cues, first)
         if vetoed_by is not None:
             return Detection((), tuple(described), vetoed_by, evidence)
         return Detection(tuple(described), tuple(described), None, evidence)
+
+
+#: Keys next to each other on a QWERTY phone keyboard, where a finger slips.
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS: set[tuple[str, str]] = set()
+for _row, _below in itertools.pairwise((*_ROWS, "")):
+    for _i, _key in enumerate(_row):
+        _NEIGHBOURS |= {(_key, other) for other in _row[max(_i - 1, 0) : _i + 2] + _below[max(_i - 1, 0) : _i + 2]}
+_NEIGHBOURS |= {(b, a) for a, b in _NEIGHBOURS}
+_VOWELS = frozenset("aeiou")
+
+
+def _slip(typed: str, listed: str) -> bool:
+    """Whether ``typed`` is ``listed`` as people mistype it: letters dropped, doubled or swapped,
+    a neighbouring key, or one vowel for another (chat spells by ear: "ngancem"). One letter
+    changed for an unrelated one is usually another word: "pinggan" (a plate) is not "pingsan"."""
+    for op in Levenshtein.editops(typed, listed):
+        if op.tag == "replace":
+            a, b = typed[op.src_pos], listed[op.dest_pos]
+            if (a, b) not in _NEIGHBOURS and not (a in _VOWELS and b in _VOWELS):
+                return False
+    return True
 
 
 def _together(found: list[list[tuple[int, int]]], reach: int) -> tuple[tuple[int, int], ...] | None:
@@ -295,7 +350,11 @@ def _veto(cues: Mapping[str, list[tuple[int, int]]], first: int) -> str | None:
     if cues["resolved"]:
         return "resolved"
     if cues["past"] and cues["past"][0][0] < first and not cues["still"]:
-        return "past"
+        # "mau tanya dulu soal cuti… last night majikan masuk bilik": a `now` after the past marker
+        # and before the danger moves the story to now
+        opened = cues["past"][0][0]
+        if not any(opened < start < first for start, _ in cues["now"]):
+            return "past"
     if cues["if"] and cues["if"][0][0] < first and cues["asking"] and not firm:
         return "hypothetical"
     if cues["may"] and cues["may"][0][0] < first and not (cues["now"] or cues["still"]):

@@ -7,7 +7,7 @@ import pytest
 
 from bot.answer import Responder
 from bot.schema import Localized, Urgent
-from bot.urgency import CUES, UrgencyDetector, english_stems, split_words
+from bot.urgency import CUES, UrgencyDetector, _slip, english_stems, split_words
 
 
 def _situations(responder: Responder, text: str) -> list[str]:
@@ -161,3 +161,39 @@ def test_one_named_boss_is_not_a_topic(responder: Responder) -> None:
     assert _situations(responder, "tauke ambil hp semua pekerja kilang, tak boleh keluar") == ["confinement"]
     detection = responder.urgency.detect("majikan ambil hp pekerja migran")
     assert detection.described and detection.vetoed_by == "question"
+
+
+def test_a_negation_counts_only_in_its_own_clause(responder: Responder) -> None:
+    """ "never rude, salary always on time" is not unpaid wages; "gaji belum dibayar" in one clause is."""
+    assert not responder.urgency.detect("majikan sy ga pernah marah2, gaji dapat tiap bulan").described
+    assert _situations(responder, "gaji sy belum dibayar majikan 4 bulan") == ["unpaid-months"]
+
+
+def test_a_negative_phrase_is_not_cancelled_by_an_earlier_negation(responder: Responder) -> None:
+    """ "selagi tak langsai, tak boleh berhenti": the second "tak" starts the phrase; the first does not undo it."""
+    assert _situations(responder, "ejen kata hutang tak langsai tak boleh berhenti kerja") == ["debt-bondage"]
+
+
+def test_a_later_again_does_not_reopen_a_past_story(responder: Responder) -> None:
+    """ "dulu … terlantar … mau berangkat lagi": "lagi" far from the danger is about the new trip."""
+    text = "dulu sy pernah terlantar di bandara sehari, tp besoknya dijemput agen. sekarang sy mau berangkat kerja ke luar negeri lagi"
+    detection = responder.urgency.detect(text)
+    assert detection.described and detection.vetoed_by == "past"
+
+
+def test_now_after_a_past_word_moves_the_story_to_now(responder: Responder) -> None:
+    """ "tanya dulu soal cuti… last night he slapped me": "dulu" (first) does not make it a past story."""
+    text = "mau tanya dulu soal cuti, tapi sebenarnya semalam majikan tampar sy"
+    assert _situations(responder, text) == ["violence"]
+
+
+def test_typos_are_slips_not_other_words() -> None:
+    """A swapped or neighbouring letter is a typo; one unrelated letter changed is another word."""
+    assert _slip("pasprot", "pasport") and _slip("majiakn", "majikan") and _slip("ngancem", "ngancam")
+    assert not _slip("pinggan", "pingsan")
+
+
+def test_no_news_is_missing_only_about_a_person(responder: Responder) -> None:
+    """ "no news for two weeks" about a relative is urgent; about the agent's paperwork it is not."""
+    assert _situations(responder, "istri saya sudah 3 minggu tidak ada kabar") == ["missing-person"]
+    assert not responder.urgency.detect("agen urus visa sy, udh 2 minggu blm ada kabar").described
