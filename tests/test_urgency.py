@@ -176,7 +176,10 @@ def test_a_negative_phrase_is_not_cancelled_by_an_earlier_negation(responder: Re
 
 def test_a_later_again_does_not_reopen_a_past_story(responder: Responder) -> None:
     """ "dulu … terlantar … mau berangkat lagi": "lagi" far from the danger is about the new trip."""
-    text = "dulu sy pernah terlantar di bandara sehari, tp besoknya dijemput agen. sekarang sy mau berangkat kerja ke luar negeri lagi"
+    text = (
+        "dulu sy pernah terlantar di bandara sehari, tp besoknya dijemput agen. "
+        "sekarang sy mau berangkat kerja ke luar negeri lagi"
+    )
     detection = responder.urgency.detect(text)
     assert detection.described and detection.vetoed_by == "past"
 
