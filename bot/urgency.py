@@ -355,7 +355,7 @@ def _veto(cues: Mapping[str, list[tuple[int, int]]], first: int) -> str | None:
         opened = cues["past"][0][0]
         if not any(opened < start < first for start, _ in cues["now"]):
             return "past"
-    if cues["if"] and cues["if"][0][0] < first and cues["asking"] and not firm:
+    if cues["if"] and cues["if"][0][0] < first and cues["asking"] and not (firm or cues["now"] or cues["still"]):
         return "hypothetical"
     if cues["may"] and cues["may"][0][0] < first and not (cues["now"] or cues["still"]):
         return "question"

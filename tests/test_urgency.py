@@ -200,3 +200,9 @@ def test_no_news_is_missing_only_about_a_person(responder: Responder) -> None:
     """ "no news for two weeks" about a relative is urgent; about the agent's paperwork it is not."""
     assert _situations(responder, "istri saya sudah 3 minggu tidak ada kabar") == ["missing-person"]
     assert not responder.urgency.detect("agen urus visa sy, udh 2 minggu blm ada kabar").described
+
+
+def test_an_if_inside_a_story_happening_now_is_not_a_hypothetical(responder: Responder) -> None:
+    """ "only if she pays… he threatens her every day. What can she do?" is a danger now, not a what-if."""
+    text = "my sister says she gets her passport back only if she pays, he threatens her every day. what can she do?"
+    assert "violence" in _situations(responder, text)
