@@ -217,20 +217,32 @@ class UrgencyDetector:
         forms = [self.forms(w) for w in words]
         hits = self._hits(forms)
         ignored = {p for start, end in hits.pop(IGNORE, ()) for p in range(start, end + 1)}
-        boundaries = [i for i, word in enumerate(words) if word == BOUNDARY]
+        # where each word's clause opens: both which clause a word is in and how far back a
+        # negation may reach
+        opens: list[int] = []
+        for i in range(len(words)):
+            opens.append(opens[-1] if i and words[i - 1] != BOUNDARY else i)
 
         def negated(start: int) -> bool:
             if start in negations:  # a phrase that is itself negative: "tak langsai, tak boleh berhenti"
                 return False
-            reach = max([start - NEGATION_REACH, *(b + 1 for b in boundaries if b < start)])
-            return not negations.isdisjoint(range(reach, start))
+            return not negations.isdisjoint(range(max(start - NEGATION_REACH, opens[start]), start))
+
+        unnegated: dict[str, list[tuple[int, int]]] = {}
+        kept: dict[str, list[tuple[int, int]]] = {}
 
         def usable(concept: str, negatable: bool) -> list[tuple[int, int]]:
-            return [
-                (start, end)
-                for start, end in hits.get(concept, ())
-                if ignored.isdisjoint(range(start, end + 1)) and not (negatable and negated(start))
-            ]
+            """The concept's matches outside `ignore` phrases (and, if ``negatable``, not negated);
+            worked out once per message, as many rules share a concept."""
+            if concept not in unnegated:
+                unnegated[concept] = [
+                    (s, e) for s, e in hits.get(concept, ()) if ignored.isdisjoint(range(s, e + 1))
+                ]  # fmt: skip
+            if not negatable:
+                return unnegated[concept]
+            if concept not in kept:
+                kept[concept] = [(s, e) for s, e in unnegated[concept] if not negated(s)]
+            return kept[concept]
 
         negations = {p for start, end in usable("not", False) for p in range(start, end + 1)}
 
@@ -238,9 +250,6 @@ class UrgencyDetector:
         first = len(words)
         evidence: dict[str, list[str]] = {}
         evidence_spans: list[tuple[int, int]] = []
-        clause = [0] * (len(words) + 1)
-        for i, word in enumerate(words):
-            clause[i + 1] = clause[i] + (word == BOUNDARY)
 
         def found(rule: tuple[str, ...], reach: int) -> tuple[tuple[int, int], ...] | None:
             spans = [usable(concept, "not" not in rule) for concept in rule]
@@ -248,8 +257,8 @@ class UrgencyDetector:
                 return _together(spans, reach)
             # "gaji tidak dibayar", not "dia tidak pernah kasar, gaji selalu tepat": the negation
             # and the words it negates are read within one clause
-            for c in sorted({clause[s] for s, _ in spans[rule.index("not")]}):
-                within = [[(s, e) for s, e in each if clause[s] == c] for each in spans]
+            for clause in sorted({opens[s] for s, _ in spans[rule.index("not")]}):
+                within = [[(s, e) for s, e in each if opens[s] == clause] for each in spans]
                 together = _together(within, reach)
                 if together is not None:
                     return together
@@ -270,7 +279,7 @@ class UrgencyDetector:
         cues = {cue: usable(cue, cue in _NEGATABLE_CUES) for cue in CUES}
         # "dulu" opens a past story ("dulu paspor sy ditahan") but after a verb means "first"
         # ("dilunasin dulu"): a past cue counts only among the first words of its clause.
-        cues["past"] = [(s, e) for s, e in cues["past"] if s - max([-1, *(b for b in boundaries if b < s)]) <= 3]
+        cues["past"] = [(s, e) for s, e in cues["past"] if s - opens[s] <= 2]
         near = {p for spans in evidence_spans for p in range(spans[0] - STILL_REACH, spans[1] + STILL_REACH + 1)}
         cues["still"] = [(s, e) for s, e in cues["still"] if s in near]
         vetoed_by = _veto(cues, first)
@@ -280,12 +289,18 @@ class UrgencyDetector:
 
 
 #: Keys next to each other on a QWERTY phone keyboard, where a finger slips.
-_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-_NEIGHBOURS: set[tuple[str, str]] = set()
-for _row, _below in itertools.pairwise((*_ROWS, "")):
-    for _i, _key in enumerate(_row):
-        _NEIGHBOURS |= {(_key, other) for other in _row[max(_i - 1, 0) : _i + 2] + _below[max(_i - 1, 0) : _i + 2]}
-_NEIGHBOURS |= {(b, a) for a, b in _NEIGHBOURS}
+def _keyboard_neighbours(rows: Sequence[str]) -> frozenset[tuple[str, str]]:
+    """Pairs of keys side by side in a row, or touching across rows, both ways round."""
+    pairs = {
+        (key, other)
+        for row, below in itertools.pairwise((*rows, ""))
+        for i, key in enumerate(row)
+        for other in row[max(i - 1, 0) : i + 2] + below[max(i - 1, 0) : i + 2]
+    }
+    return frozenset(pairs | {(b, a) for a, b in pairs})
+
+
+_NEIGHBOURS = _keyboard_neighbours(("qwertyuiop", "asdfghjkl", "zxcvbnm"))
 _VOWELS = frozenset("aeiou")
 
 

@@ -40,8 +40,9 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE, conf
     lang = await svc.language(update)  # read before the choice itself is deleted
     await query.answer()
     if confirmed:
-        svc.recent.forget(svc.key(user.id))
-        count = await svc.storage.forget(svc.key(user.id))
+        key = svc.key(user.id)
+        svc.recent.forget(key)
+        count = await svc.storage.forget(key)
         await query.edit_message_text(svc.text("forget_done", lang, count=count))
     else:
         await query.edit_message_text(svc.text("forget_kept", lang))
