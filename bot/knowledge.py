@@ -69,6 +69,11 @@ class KnowledgeBase:
     urgent: list[Urgent] = field(default_factory=list)
     #: The urgency detector's concepts (knowledge/urgent.yaml), merged across files.
     urgent_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Situation id → messages that describe it; and messages that do not (bot/semantic.py).
+    urgent_examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    not_urgent_examples: tuple[str, ...] = ()
+    #: Everyday words per language: evidence of the language only.
+    language_words: dict[Lang, frozenset[str]] = field(default_factory=lambda: {"en": frozenset(), "id": frozenset()})
     files: tuple[Path, ...] = field(default=())
     #: Where things were defined: ("entry", id), ("source", id), ("phrasing", entry id, lang, index).
     origins: dict[tuple[str, ...], tuple[Path, int]] = field(default_factory=dict)
@@ -208,12 +213,15 @@ def _merge(
     abbreviations: dict[Lang, dict[str, str]] = {"en": {}, "id": {}}
     synonyms: list[list[str]] = []
     stopwords: dict[Lang, set[str]] = {"en": set(), "id": set()}
+    language_words: dict[Lang, set[str]] = {"en": set(), "id": set()}
     question_words: set[str] = set()
     present_words: set[str] = set()
     entities: set[str] = set()
     smalltalk: list[Smalltalk] = []
     urgent: list[Urgent] = []
     urgent_words: dict[str, list[str]] = {}
+    urgent_examples: dict[str, list[str]] = {}
+    not_urgent_examples: list[str] = []
     messages: dict[str, Localized] = {}
 
     def claim(kind: str, ident: str, located: LocatedData, loc: PathKey) -> bool:
@@ -252,6 +260,13 @@ def _merge(
                 ("urgent_words", concept), (located.path, located.line_of(("urgent_words", concept)))
             )
             problems.extend(_unusable_words(located, concept, listed))
+        for situation_id, said in kfile.urgent_examples.items():
+            urgent_examples.setdefault(situation_id, []).extend(said)
+            origin.lines.setdefault(
+                ("urgent_examples", situation_id),
+                (located.path, located.line_of(("urgent_examples", situation_id))),
+            )
+        not_urgent_examples.extend(kfile.not_urgent_examples)
         for i, talk in enumerate(kfile.smalltalk):
             if claim("smalltalk", talk.id, located, ("smalltalk", i)):
                 smalltalk.append(talk)
@@ -262,6 +277,7 @@ def _merge(
             for short, full in getattr(kfile.abbreviations, lang).items():
                 abbreviations[lang][short.casefold()] = full
             stopwords[lang].update(w.casefold() for w in getattr(kfile.stopwords, lang))
+            language_words[lang].update(w.casefold() for w in getattr(kfile.language_words, lang))
         synonyms.extend(kfile.synonyms)
         question_words.update(w.casefold() for w in kfile.question_words)
         present_words.update(w.casefold() for w in kfile.present_words)
@@ -301,6 +317,10 @@ def _merge(
             problems.append(
                 Problem(path, line, f"urgent '{alarm.id}': unknown concept '{concept}' (define it in urgent_words)")
             )
+    known_situations = {alarm.id for alarm in urgent}
+    for situation_id in sorted(urgent_examples.keys() - known_situations if complete else ()):
+        path, line = origin.at("urgent_examples", situation_id)
+        problems.append(Problem(path, line, f"urgent_examples: unknown situation '{situation_id}'"))
     for cue in CUES if urgent and complete else ():
         if cue not in urgent_words:
             path, line = origin.at("urgent", urgent[0].id)
@@ -325,6 +345,11 @@ def _merge(
         smalltalk=smalltalk,
         urgent=urgent,
         urgent_words={concept: tuple(listed) for concept, listed in urgent_words.items()},
+        urgent_examples={
+            situation: tuple(said) for situation, said in urgent_examples.items() if situation in known_situations
+        },
+        not_urgent_examples=tuple(not_urgent_examples),
+        language_words={lang: frozenset(listed) for lang, listed in language_words.items()},
         origins=dict(origin.lines),
         messages=messages,
         version=version,

@@ -163,11 +163,19 @@ class Stopwords(Strict):
 class KnowledgeFile(Strict):
     """One file of the knowledge base; every section is optional, the set is checked as a whole."""
 
+    #: Everyday words of each language that no phrasing uses ("perut", "muntah"): evidence of which
+    #: language a message is in, nothing else (a worker in danger is answered in their language).
+    language_words: Stopwords = Stopwords()
+
     sources: list[Source] = []
     topics: list[Topic] = []
     entries: list[Entry] = []
     urgent: list[Urgent] = []
     urgent_words: dict[ConceptName, list[Text]] = {}
+    #: Messages the semantic signal compares a new one with (bot/semantic.py): situation id → messages
+    #: that describe it, and messages that use the same words but are no emergency.
+    urgent_examples: dict[Id, list[Text]] = {}
+    not_urgent_examples: list[Text] = []
     abbreviations: Abbreviations = Abbreviations()
     synonyms: list[list[Text]] = []
     stopwords: Stopwords = Stopwords()

@@ -34,8 +34,9 @@ CUES = ("not", "personal", "actor", "help", "now", "still", "past", "resolved", 
 #: Optional: phrases whose words are never evidence ("pukul 4" is four o'clock, not a beating).
 IGNORE = "ignore"
 
-#: Cues a negation turns round: "no news" is no news story, "not kidding" no joke, "not safe" not resolved.
-_NEGATABLE_CUES = frozenset({"research", "joke", "resolved"})
+#: Cues a negation turns round: "no news" is no news story, "not kidding" no joke, "not safe" not resolved,
+#: "never again" / "tidak lagi" no longer going on.
+_NEGATABLE_CUES = frozenset({"research", "joke", "resolved", "still"})
 
 #: How close a misspelling must be to a listed word (rapidfuzz ratio); see also :func:`_slip`.
 SPELLING_CUTOFF = 85.0
@@ -58,6 +59,7 @@ BOUNDARY = "|"
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _CONTRACTIONS = {"can": "can not", "won": "will not", "ain": "is not"}
 _SHORT_VERB = re.compile(r"['’](m|re|ll|ve|d)\b")  # i'm → i am, they're → they are
+_PRONOUN_IS = re.compile(r"\b(he|she|it|that|there|who|what)['’]s\b")  # she's → she is (not boss's)
 _SHORT_VERBS = {"m": "am", "re": "are", "ll": "will", "ve": "have", "d": "would"}
 
 
@@ -72,6 +74,7 @@ def split_words(text: str) -> list[str]:
     if "'" in text or "’" in text:
         text = _NOT_SUFFIX.sub(" not", _CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group(1)], text))
         text = _SHORT_VERB.sub(lambda m: " " + _SHORT_VERBS[m.group(1)], text)
+        text = _PRONOUN_IS.sub(r"\1 is", text)
     out: list[str] = []
     for tok in _TOKEN.findall(text):
         if tok in _CLAUSE_ENDS:
@@ -277,6 +280,8 @@ class UrgencyDetector:
         if not described:
             return Detection()
         cues = {cue: usable(cue, cue in _NEGATABLE_CUES) for cue in CUES}
+        # a question tag ("… gk?", "or not") is in `ignore` so that its negation negates nothing, but it asks
+        cues["asking"] = list(hits.get("asking", ()))
         # "dulu" opens a past story ("dulu paspor sy ditahan") but after a verb means "first"
         # ("dilunasin dulu"): a past cue counts only among the first words of its clause.
         cues["past"] = [(s, e) for s, e in cues["past"] if s - opens[s] <= 2]

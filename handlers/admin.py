@@ -18,6 +18,7 @@ from bot.answer import Responder
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase, check_knowledge
 from bot.problems import Problem
+from bot.semantic import SemanticSignal
 from bot.storage import now_iso
 from handlers import access, render, services
 
@@ -38,17 +39,23 @@ async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> tuple[bool, li
             log.warning("  %s", problem)
         await _tell_admins(context, problems)
         return False, problems
-    responder = await asyncio.to_thread(_prepared_responder, kb, settings)
+    responder = await asyncio.to_thread(_prepared_responder, kb, settings, svc.semantic)
     svc.responder = responder
     svc.loaded_at = now_iso()
     log.info("knowledge reloaded: version %s, %d entries", kb.version, len(kb.entries))
     return True, []
 
 
-def _prepared_responder(kb: KnowledgeBase, settings: Settings) -> Responder:
-    """The new responder, fully built before it is swapped in (runs in a worker thread)."""
+def _prepared_responder(kb: KnowledgeBase, settings: Settings, semantic: SemanticSignal | None) -> Responder:
+    """The new responder, fully built before it is swapped in (runs in a worker thread); only
+    examples the cache has not seen are embedded."""
     responder = Responder.configured(kb, settings)
     responder.prepare()
+    if semantic is not None:
+        try:
+            semantic.equip(responder)
+        except Exception as error:  # the new knowledge still answers, lexically
+            log.warning("semantic signal not ready after reload (%s): answering lexically", type(error).__name__)
     return responder
 
 

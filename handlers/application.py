@@ -27,6 +27,7 @@ from bot.flood import FloodGate
 from bot.knowledge import KnowledgeBase
 from bot.schema import LANGS
 from bot.secrets_file import USER_SECRET_FILE, load_or_create
+from bot.semantic import SemanticSignal
 from bot.storage import Storage, days_ago
 from bot.watch import Watcher
 from handlers import admin, chat, commands, errors, gate, handoff, moderation, services
@@ -82,6 +83,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
         ),
         flood=FloodGate(settings.telegram.flood_limit),
         watcher=Watcher(settings.knowledge_dir),
+        semantic=SemanticSignal.load(settings.data_dir),
     )
 
     application.add_handler(TypeHandler(Update, gate.gate), group=-1)
@@ -119,6 +121,11 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await svc.storage.open()
     await _purge(svc)
     await asyncio.to_thread(svc.responder.prepare)
+    if svc.semantic is not None:
+        # answering lexically meanwhile: a first start embeds the examples, which takes seconds (the
+        # application is not running yet, so the task is the loop's, kept until done)
+        svc.tasks.add(task := asyncio.get_running_loop().create_task(_equip(svc, svc.responder)))
+        task.add_done_callback(svc.tasks.discard)
     if application.job_queue is not None:
         application.job_queue.run_repeating(_purge_job, interval=PURGE_EVERY, first=PURGE_EVERY, name="purge")
         application.job_queue.run_repeating(handoff.close_idle, interval=IDLE_CHECK_EVERY, first=60, name="idle")
@@ -129,6 +136,17 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         menu = [BotCommand(name, svc.text(f"cmd_{name}", lang)) for name in commands.COMMANDS]
         await application.bot.set_my_commands(menu, language_code=None if lang == "en" else lang)
     log.info("bot started: %d entries, knowledge version %s", len(svc.responder.kb.entries), svc.responder.kb.version)
+
+
+async def _equip(svc: services.Services, responder: Responder) -> None:
+    assert svc.semantic is not None
+    started = asyncio.get_running_loop().time()
+    try:
+        await asyncio.to_thread(svc.semantic.equip, responder)
+    except Exception as error:  # a broken cache (disk full, corrupt file) must not stop the bot
+        log.warning("semantic signal not ready (%s): answering lexically", type(error).__name__)
+        return
+    log.info("semantic signal ready in %.1f s", asyncio.get_running_loop().time() - started)
 
 
 async def _purge(svc: services.Services) -> None:
@@ -144,6 +162,8 @@ async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     svc: services.Services = application.bot_data[services.KEY]
     await svc.storage.close()
+    if svc.semantic is not None:
+        svc.semantic.close()
     log.info("bot stopped")
 
 

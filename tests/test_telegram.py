@@ -12,6 +12,7 @@ import importlib.util
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -36,7 +37,7 @@ def _environment(base_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "MIGRANT_BOT_"))}
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=base_url, MIGRANT_BOT_DATA_DIR=str(data_dir),
                PYTHONPATH=str(ROOT), MIGRANT_BOT_HELP_CONTACTS_EN="TEST-HOTLINE-EN",
-               MIGRANT_BOT_HELP_CONTACTS_ID="TEST-HOTLINE-ID")  # fmt: skip
+               MIGRANT_BOT_HELP_CONTACTS_ID="TEST-HOTLINE-ID", MIGRANT_BOT_SEMANTIC="off")  # fmt: skip
     env.update(extra)
     return env
 
@@ -88,9 +89,12 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def bot(fake: FakeBotAPI, data_dir: Path) -> Iterator[Bot]:
+def bot(fake: FakeBotAPI, data_dir: Path, vector_cache: Path) -> Iterator[Bot]:
+    """The bot with its semantic signal, started with a warm vector cache (as after a first start)."""
     data = data_dir
-    env = _environment(f"http://127.0.0.1:{fake.port}/bot", data, MIGRANT_BOT_MODERATORS=str(MODERATOR))
+    shutil.copy(vector_cache, data / vector_cache.name)
+    env = _environment(f"http://127.0.0.1:{fake.port}/bot", data, MIGRANT_BOT_MODERATORS=str(MODERATOR),
+                       MIGRANT_BOT_SEMANTIC="on")  # fmt: skip
     running = Bot(env, data / "bot.log")
     try:
         fake.wait_for(lambda: len([c for c in fake.calls if c.method == "setMyCommands"]) >= 2, timeout=30)
@@ -438,6 +442,16 @@ def test_database_holds_no_raw_identity(fake: FakeBotAPI, bot: Bot, data_dir: Pa
                         assert str(int(value)) not in ids, (table, value)
                     else:
                         assert not any(f"-{i}" == text or i == text for i in ids), (table, value)
+
+
+def test_a_danger_the_words_miss_is_recognised_by_its_meaning(fake: FakeBotAPI, bot: Bot) -> None:
+    """A distress message no word list covers gets the urgent reply with the contacts, through the
+    running bot's semantic signal (embedded off the event loop)."""
+    fake.wait_for(lambda: "semantic signal ready" in bot.log, timeout=60)
+    fake.send_text(2041, "the madam shouts at me and pulls my hair when the kids cry")
+    text = fake.wait_sent(2041)[0].params["text"]
+    assert "TEST-HOTLINE-EN" in text and "/human" in text
+    assert "the madam" not in bot.log  # the message itself is never logged
 
 
 def test_logs_hold_no_token_text_or_identity(fake: FakeBotAPI, bot: Bot) -> None:
