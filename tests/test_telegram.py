@@ -448,10 +448,10 @@ def test_a_danger_the_words_miss_is_recognised_by_its_meaning(fake: FakeBotAPI, 
     """A distress message no word list covers gets the urgent reply with the contacts, through the
     running bot's semantic signal (embedded off the event loop)."""
     fake.wait_for(lambda: "semantic signal ready" in bot.log, timeout=60)
-    fake.send_text(2041, "the madam shouts at me and pulls my hair when the kids cry")
+    fake.send_text(2041, "my sister in dubai stopped answering, the agency will not say where she is")
     text = fake.wait_sent(2041)[0].params["text"]
     assert "TEST-HOTLINE-EN" in text and "/human" in text
-    assert "the madam" not in bot.log  # the message itself is never logged
+    assert "dubai" not in bot.log  # the message itself is never logged
 
 
 def test_logs_hold_no_token_text_or_identity(fake: FakeBotAPI, bot: Bot) -> None:
