@@ -7,7 +7,7 @@ them its own way without re-deciding anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -19,8 +19,8 @@ from bot.knowledge import KnowledgeBase
 from bot.language import LanguageGuesser
 from bot.matcher import Matcher, MatchResult, Thresholds
 from bot.normalize import Normalizer, words
-from bot.schema import LANGS, Entry, Lang, Source
-from bot.urgency import Detection, UrgencyDetector
+from bot.schema import LANGS, Entry, Lang, Source, Urgent
+from bot.urgency import UrgencyDetector
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -192,21 +192,30 @@ class Responder:
     def attach(self, semantic: Semantic) -> None:
         self.semantic = semantic
 
-    def respond(
-        self, question: str, lang: Lang | None = None, hint: str | None = None, vector: Vector | None = None
-    ) -> Reply:
+    def respond(self, question: str, lang: Lang | None = None, hint: str | None = None) -> Reply:
         """Answer one message. ``lang`` forces the reply language; ``hint`` only breaks ties.
-        Where the words leave it unsure, the message's meaning is read too: ``vector`` if given,
-        else embedded here (in the caller's thread; the bot does it off the event loop instead,
-        with :meth:`first_pass`, :meth:`needs_meaning` and :meth:`meaning`)."""
-        reply = self._respond(question, lang, hint, vector)
-        if vector is None and self.needs_meaning(reply):
-            return self._respond(question, lang, hint, self.meaning(question))
+        Where the words leave it unsure, the message's meaning is read too, in the caller's thread
+        (the bot does it off the event loop instead, with :meth:`first_pass`, :meth:`needs_meaning`,
+        :meth:`meaning` and :meth:`with_meaning`)."""
+        reply = self.first_pass(question, lang, hint)
+        if self.needs_meaning(reply):
+            return self.with_meaning(reply, self.meaning(question))
         return reply
 
     def first_pass(self, question: str, lang: Lang | None = None, hint: str | None = None) -> Reply:
         """The reply from the words alone (microseconds)."""
-        return self._respond(question, lang, hint, None)
+        text = question[:MAX_QUESTION_CHARS]
+        language = lang or self.guesser.guess(text, hint)
+        if not text.strip():
+            return Reply(question, "help", language, self.kb.message("help", language))
+        detection = self.urgency.detect(question[:MAX_URGENT_CHARS])
+        tokens = self.normalizer.tokens(text)  # once: smalltalk and matching both read them
+        if detection.urgent:
+            return self._urgent_reply(question, language, detection.situations, tokens)
+        talk = self._smalltalk_reply(tokens, language)
+        if talk is not None:
+            return Reply(question, "smalltalk", language, talk)
+        return self._compose(question, language, self.matcher.match_tokens(tokens))
 
     def needs_meaning(self, reply: Reply) -> bool:
         """Whether the semantic signal could change a first-pass reply: it is consulted only where
@@ -217,34 +226,21 @@ class Responder:
         """The message's vector (about 10 ms; the model is shared, so this waits its turn)."""
         if self.semantic is None:
             raise RuntimeError("no semantic signal attached")
-        return self.semantic.embed_one(question[:MAX_MEANING_CHARS])
+        return self.semantic.embed(question[:MAX_MEANING_CHARS])
 
-    def _respond(self, question: str, lang: Lang | None, hint: str | None, vector: Vector | None) -> Reply:
-        text = question[:MAX_QUESTION_CHARS]
-        language = lang or self.guesser.guess(text, hint)
-        if not text.strip():
-            return Reply(question, "help", language, self.kb.message("help", language))
-        detection = self.urgency.detect(question[:MAX_URGENT_CHARS])
-        tokens = self.normalizer.tokens(text)  # once: smalltalk and matching both read them
-        if not detection.urgent and vector is not None and self.semantic is not None:
-            detection = self._by_meaning(vector, detection)
-        if detection.urgent:
-            return self._urgent_reply(question, language, detection, tokens)
-        talk = self._smalltalk_reply(tokens, language)
-        if talk is not None:
-            return Reply(question, "smalltalk", language, talk)
-        return self._compose(question, language, self.matcher.match_tokens(tokens))
-
-    def _by_meaning(self, vector: Vector, lexical: Detection) -> Detection:
-        """A danger the words missed, if the nearest examples describe one. It overrides a lexical
-        veto (a past or a joke read from the words) too: a missed emergency costs more than a false
-        alarm, and the examples include past stories and jokes (measured in docs/urgent.md)."""
-        assert self.semantic is not None
+    def with_meaning(self, reply: Reply, vector: Vector) -> Reply:
+        """The first-pass ``reply``, or the urgent reply where the nearest examples describe a danger
+        the words missed. This overrides a lexical veto (a past or a joke read from the words) too: a
+        missed emergency costs more than a false alarm, and the examples include past stories and
+        jokes (measured in docs/urgent.md)."""
+        if self.semantic is None:
+            return reply
         verdict = self.semantic.examples.judge(vector)
         situation = next((s for s in self.urgency.situations if s.id == verdict.situation), None)
         if situation is None:
-            return lexical
-        return Detection((situation,), (situation,), None, {**lexical.evidence, "similar": [verdict.example]})
+            return reply
+        tokens = self.normalizer.tokens(reply.question[:MAX_QUESTION_CHARS])
+        return self._urgent_reply(reply.question, reply.language, (situation,), tokens)
 
     def entry_reply(self, entry_id: str, lang: Lang, question: str = "") -> Reply:
         """The answer to one entry, e.g. when a suggestion or a topic button is chosen."""
@@ -270,10 +266,9 @@ class Responder:
         """The configured contacts, or the knowledge base's placeholder referral."""
         return (self._contacts or {}).get(lang) or self.kb.message("referral", lang)
 
-    def _urgent_reply(self, question: str, lang: Lang, detection: Detection, tokens: list[str]) -> Reply:
+    def _urgent_reply(self, question: str, lang: Lang, situations: Sequence[Urgent], tokens: list[str]) -> Reply:
         """What the bot understood, the contacts (a crisis line first for a crisis), the offer of a
         person, then the sourced answer that helps, if there is one."""
-        situations = detection.situations
         parts = [" ".join(s.says.get(lang) for s in situations[:2])]
         crisis = (self._crisis_contacts or {}).get(lang)
         if crisis and situations[0].crisis:

@@ -29,7 +29,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -170,9 +170,6 @@ class ExampleIndex:
         self._urgent_rows = np.flatnonzero(urgent)
         self._ordinary = vectors[~urgent]
 
-    def __len__(self) -> int:
-        return len(self._texts)
-
     def judge(self, vector: Vector) -> Verdict:
         if len(self._urgent) == 0 or len(self._ordinary) == 0:
             return Verdict(None, "", -1.0)
@@ -201,33 +198,23 @@ class ExampleIndex:
 class Semantic:
     """The embedding model with the example index of one knowledge-base version."""
 
-    embed_one: Callable[[str], Vector]
+    embedder: Embedder
     examples: ExampleIndex
 
-
-def build_examples(
-    embedder: Embedder, cache: VectorCache, urgent: Mapping[str, Sequence[str]], ordinary: Sequence[str]
-) -> ExampleIndex:
-    """The index over a knowledge base's examples (slow only for texts the cache has not seen)."""
-    texts = [text for said in urgent.values() for text in said] + list(ordinary)
-    situations: list[str | None] = [s for s, said in urgent.items() for _ in said]
-    situations += [None] * len(ordinary)
-    return ExampleIndex(cache.vectors(embedder, texts), situations, texts)
-
-
-def embed_one(embedder: Embedder) -> Callable[[str], Vector]:
-    def one(text: str) -> Vector:
-        vector: Vector = embedder.embed([text])[0]
+    def embed(self, text: str) -> Vector:
+        vector: Vector = self.embedder.embed([text])[0]
         return vector
-
-    return one
 
 
 def for_knowledge(kb: KnowledgeBase, embedder: Embedder, cache: VectorCache) -> Semantic:
     """The semantic signal over one knowledge base: each situation's ``examples`` (knowledge/urgent.yaml)
-    and ``urgent_examples``, against ``not_urgent_examples``."""
-    urgent = {s.id: [*s.examples, *kb.urgent_examples.get(s.id, ())] for s in kb.urgent}
-    return Semantic(embed_one(embedder), build_examples(embedder, cache, urgent, kb.not_urgent_examples))
+    and ``urgent_examples``, against ``not_urgent_examples`` (slow only for texts the cache lacks)."""
+    labelled: list[tuple[str | None, str]] = [
+        (s.id, text) for s in kb.urgent for text in (*s.examples, *kb.urgent_examples.get(s.id, ()))
+    ]
+    labelled += [(None, text) for text in kb.not_urgent_examples]
+    texts = [text for _, text in labelled]
+    return Semantic(embedder, ExampleIndex(cache.vectors(embedder, texts), [s for s, _ in labelled], texts))
 
 
 class SemanticSignal:

@@ -67,8 +67,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chosen, hint = await svc.language_hint(update)
     reply = responder.first_pass(text, lang=chosen, hint=hint)
     if responder.needs_meaning(reply):  # off the event loop: about 10 ms of the model's time
-        vector = await asyncio.to_thread(responder.meaning, text)
-        reply = responder.respond(text, lang=chosen, hint=hint, vector=vector)
+        reply = responder.with_meaning(reply, await asyncio.to_thread(responder.meaning, text))
     await answer_and_log(update, context, reply, started, responder)
 
 
