@@ -71,6 +71,10 @@ _MONTHS: dict[Lang, tuple[str, ...]] = {
 }
 
 _SMALLTALK_RATIO = 85.0
+#: How close in meaning (cosine, multilingual-e5-small) a question must be to the offered entry's
+#: nearest phrasing, and to its answer, for a "Did you mean" to become the answer (docs/matching.md).
+PROMOTE_PHRASING = 0.88
+PROMOTE_ANSWER = 0.89
 
 
 def format_date(value: str, lang: Lang) -> str:
@@ -111,6 +115,9 @@ class Reply:
     suggestions: list[Suggestion] = field(default_factory=list)
     #: For kind "urgent": the situations recognised (knowledge/urgent.yaml ids), the first named first.
     situations: list[str] = field(default_factory=list)
+    #: For kind "suggestions": the matcher held back an answer because the question names a time, a
+    #: number or a name the best entry's answer does not state; the meaning may not overrule that.
+    unsure: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -229,18 +236,42 @@ class Responder:
         return self.semantic.embed(question[:MAX_MEANING_CHARS])
 
     def with_meaning(self, reply: Reply, vector: Vector) -> Reply:
-        """The first-pass ``reply``, or the urgent reply where the nearest examples describe a danger
-        the words missed. This overrides a lexical veto (a past or a joke read from the words) too: a
-        missed emergency costs more than a false alarm, and the examples include past stories and
-        jokes (measured in docs/urgent.md)."""
+        """The first-pass ``reply``; the urgent reply where the nearest examples describe a danger
+        the words missed; or the answer where a "Did you mean" offers first the entry the question is
+        closest to in meaning too (:meth:`_promoted`). A danger may override a lexical veto (a past
+        or a joke read from the words), as a missed emergency costs more than a false alarm, but only
+        with a wider margin: the ordinary messages it flagged were mostly such stories and jokes
+        (docs/urgent.md)."""
         if self.semantic is None:
             return reply
         verdict = self.semantic.examples.judge(vector)
         situation = next((s for s in self.urgency.situations if s.id == verdict.situation), None)
         if situation is None:
-            return reply
+            return self._promoted(reply, vector)
+        if not verdict.overrides_veto:
+            detection = self.urgency.detect(reply.question[:MAX_URGENT_CHARS])
+            if detection.vetoed_by or detection.settling:
+                return self._promoted(reply, vector)
         tokens = self.normalizer.tokens(reply.question[:MAX_QUESTION_CHARS])
         return self._urgent_reply(reply.question, reply.language, (situation,), tokens)
+
+    def _promoted(self, reply: Reply, vector: Vector) -> Reply:
+        """A "Did you mean" becomes the answer when three readings agree: the entry the words offer
+        first is also the one whose phrasings the question is closest to in meaning and the one whose
+        answer best answers it (e5's query–passage reading), both closely, and the matcher's unsure
+        rules did not hold it back. Fewer readings are not enough: out-of-scope questions share a
+        topic with an entry ("where is the ASEAN Secretariat located?"), and the phrasings alone
+        promoted 9–11 of the question sets' out-of-scope questions (docs/matching.md)."""
+        if reply.kind != "suggestions" or reply.unsure or not reply.suggestions or self.semantic is None:
+            return reply
+        offered = reply.suggestions[0].entry_id
+        phrasing = self.semantic.phrasings.nearest(vector)
+        answer = self.semantic.answers.nearest(vector)
+        if phrasing is None or answer is None or not phrasing.entry_id == answer.entry_id == offered:
+            return reply
+        if phrasing.similarity < PROMOTE_PHRASING or answer.similarity < PROMOTE_ANSWER:
+            return reply
+        return self._answer(reply.question, reply.language, self.kb.entries[offered], reply.score)
 
     def entry_reply(self, entry_id: str, lang: Lang, question: str = "") -> Reply:
         """The answer to one entry, e.g. when a suggestion or a topic button is chosen."""
@@ -311,7 +342,8 @@ class Responder:
             ]
             lines = [self.kb.message("did_you_mean", lang)]
             lines += [f"{i}. {s.question}" for i, s in enumerate(offered, 1)]
-            return Reply(question, "suggestions", lang, "\n".join(lines), None, best.score, suggestions=offered)
+            return Reply(question, "suggestions", lang, "\n".join(lines), None, best.score, suggestions=offered,
+                         unsure=result.unsure)  # fmt: skip
         text = f"{self.kb.message('fallback', lang)}\n\n{self.referral(lang)}"
         return Reply(question, "fallback", lang, text, None, best.score if best else 0.0)
 

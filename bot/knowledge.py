@@ -63,6 +63,8 @@ class KnowledgeBase:
     question_words: frozenset[str]
     present_words: frozenset[str]
     entities: frozenset[str]
+    #: Words that attribute words to someone ("said", "speech", "bilang"): see Matcher.
+    speech_words: frozenset[str]
     smalltalk: list[Smalltalk]
     messages: dict[str, Localized]
     version: str
@@ -217,6 +219,7 @@ def _merge(
     question_words: set[str] = set()
     present_words: set[str] = set()
     entities: set[str] = set()
+    speech_words: set[str] = set()
     smalltalk: list[Smalltalk] = []
     urgent: list[Urgent] = []
     urgent_words: dict[str, list[str]] = {}
@@ -282,6 +285,7 @@ def _merge(
         question_words.update(w.casefold() for w in kfile.question_words)
         present_words.update(w.casefold() for w in kfile.present_words)
         entities.update(w.casefold() for w in kfile.entities)
+        speech_words.update(w.casefold() for w in kfile.speech_words)
 
     for entry in entries.values() if complete else ():
         path, line = origin.at("entry", entry.id)
@@ -342,6 +346,7 @@ def _merge(
         question_words=frozenset(question_words),
         present_words=frozenset(present_words),
         entities=frozenset(entities),
+        speech_words=frozenset(speech_words),
         smalltalk=smalltalk,
         urgent=urgent,
         urgent_words={concept: tuple(listed) for concept, listed in urgent_words.items()},

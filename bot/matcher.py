@@ -88,6 +88,9 @@ class MatchResult:
     outcome: Outcome
     candidates: tuple[Candidate, ...]
     unknown_share: float
+    #: The question names a time ("now", "2023"), a number or a name the best entry's answer does
+    #: not state: at best suggestions, whatever else says otherwise.
+    unsure: bool = False
 
     @property
     def best(self) -> Candidate | None:
@@ -179,21 +182,40 @@ class Matcher:
         self._ignorable = frozenset(t for t in ignorable if t not in postings)
         self._present = kb.present_words
         self._entities = kb.entities
+        self._speech = kb.speech_words
         self._spoken: dict[str, frozenset[str]] = {}
+        self._voices: dict[str, frozenset[str]] = {}
 
     def _canonical(self, token: str) -> str | None:
         """``token`` if some phrasing uses it, else ``None`` (a word the knowledge base does not know)."""
         return token if token in self._postings else None
 
     def _spoken_of(self, entry_id: str) -> frozenset[str]:
-        """The entities (countries, places, organisations, people) and years the entry's answer states."""
+        """The entities (countries, places, organisations, people) and years the entry's answer states,
+        and the years its phrasings ask about."""
         spoken = self._spoken.get(entry_id)
         if spoken is None:
             entry = self._kb.entries[entry_id]
             words = self.normalizer.tokens(f"{entry.answer.en} {entry.answer.id}")
+            asked = self.normalizer.tokens(" ".join((*entry.questions.en, *entry.questions.id)))
             spoken = frozenset(w for w in words if w in self._entities or _YEAR.fullmatch(w))
+            spoken |= {w for w in asked if _YEAR.fullmatch(w)}
             self._spoken[entry_id] = spoken
         return spoken
+
+    def _voices_of(self, entry_id: str) -> frozenset[str]:
+        """Whose words the entry reports: its quote's speaker, and the names in an answer that
+        reports what someone said."""
+        voices = self._voices.get(entry_id)
+        if voices is None:
+            entry = self._kb.entries[entry_id]
+            voices = frozenset(self.normalizer.tokens(entry.quote.by or "") if entry.quote else ())
+            for text in (entry.answer.en, entry.answer.id):
+                words = self.normalizer.tokens(text)
+                if not self._speech.isdisjoint(words):
+                    voices |= self._entities.intersection(words)
+            self._voices[entry_id] = voices
+        return voices
 
     def query_tokens(self, tokens: list[str]) -> list[str]:
         """The content of a question's tokens (from Normalizer.tokens), greeting words left out."""
@@ -262,13 +284,23 @@ class Matcher:
             # A number no phrasing uses ("13th conference", "convention 189") means a thing with no
             # entry, unless it is a year the answer states ("Cebu Declaration 2007").
             numbers = {t for m, t in zip(mapped, tokens, strict=True) if m is None and t.isdigit()}
+            # A year is a time: "the Minister of Manpower in 2023" is not answered with 2015's.
+            numbers |= {t for t in tokens if _YEAR.fullmatch(t)}
             # The answer must speak of every name the question does: "Singapore's Ministry of
             # Manpower" is not answered with Indonesia's, however alike the words are. A name no
             # phrasing uses counts too: "agency fees to Hong Kong" does not get the Consensus on fees.
-            if not numbers <= spoken or not self._entities.intersection(tokens) <= spoken:
+            named = self._entities.intersection(tokens)
+            # "What did the ILO say…" asks for someone's words: an entry that only lists the ILO
+            # among the participants does not hold them.
+            quoted = (
+                not named
+                or self._speech.isdisjoint(every)
+                or not named.isdisjoint(self._voices_of(candidates[0].entry_id))
+            )
+            if not numbers <= spoken or not named <= spoken or not quoted:
                 unsure = True
         outcome = self._decide(candidates, unknown_share, unsure, len(tokens))
-        return MatchResult(outcome, tuple(candidates[:10]), unknown_share)
+        return MatchResult(outcome, tuple(candidates[:10]), unknown_share, unsure)
 
     def _decide(self, candidates: list[Candidate], unknown_share: float, unsure: bool, words: int) -> Outcome:
         """The threshold ladder; ``unsure`` questions get suggestions at best."""

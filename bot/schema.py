@@ -182,5 +182,6 @@ class KnowledgeFile(Strict):
     question_words: list[Text] = []
     present_words: list[Text] = []
     entities: list[Text] = []
+    speech_words: list[Text] = []
     smalltalk: list[Smalltalk] = []
     messages: dict[MessageName, Localized] = {}

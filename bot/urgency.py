@@ -33,6 +33,12 @@ CUES = ("not", "personal", "actor", "help", "now", "still", "past", "resolved", 
         "may", "general", "research", "joke", "firm")  # fmt: skip
 #: Optional: phrases whose words are never evidence ("pukul 4" is four o'clock, not a beating).
 IGNORE = "ignore"
+#: Optional: words that play a trouble down ("tp gpp", "takpe lah", "annoying but ok"). They never
+#: veto the words' own findings (a worker in danger may say "gpp" too), but the semantic signal needs
+#: a wider margin to call such a message an emergency (bot.semantic.VETOED_MARGIN).
+FINE = "fine"
+#: Cues that set a message aside as something other than an emergency now, found or not a danger.
+_SETTLING = ("resolved", "joke", "research", FINE)
 
 #: Cues a negation turns round: "no news" is no news story, "not kidding" no joke, "not safe" not resolved,
 #: "never again" / "tidak lagi" no longer going on.
@@ -121,6 +127,9 @@ class Detection:
     vetoed_by: str | None = None
     #: Concept → the words of the message that matched it (for eval -v and the docs).
     evidence: dict[str, list[str]] = field(default_factory=dict)
+    #: Whether the message holds words that set a trouble aside (resolved, a joke, research, "gpp"),
+    #: whatever it describes: the semantic signal then needs a wider margin.
+    settling: bool = False
 
     @property
     def urgent(self) -> bool:
@@ -277,8 +286,9 @@ class UrgencyDetector:
                     evidence_spans += together
                     for concept, (start, end) in zip(rule, together, strict=True):
                         evidence.setdefault(concept, []).append(" ".join(words[start : end + 1]))
+        settling = any(usable(cue, True) for cue in _SETTLING)
         if not described:
-            return Detection()
+            return Detection(settling=settling)
         cues = {cue: usable(cue, cue in _NEGATABLE_CUES) for cue in CUES}
         # a question tag ("… gk?", "or not") is in `ignore` so that its negation negates nothing, but it asks
         cues["asking"] = list(hits.get("asking", ()))
@@ -289,8 +299,8 @@ class UrgencyDetector:
         cues["still"] = [(s, e) for s, e in cues["still"] if s in near]
         vetoed_by = _veto(cues, first)
         if vetoed_by is not None:
-            return Detection((), tuple(described), vetoed_by, evidence)
-        return Detection(tuple(described), tuple(described), None, evidence)
+            return Detection((), tuple(described), vetoed_by, evidence, settling)
+        return Detection(tuple(described), tuple(described), None, evidence, settling)
 
 
 #: Keys next to each other on a QWERTY phone keyboard, where a finger slips.

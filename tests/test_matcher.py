@@ -114,3 +114,23 @@ def test_every_entry_names_what_its_phrasings_name(responder: Responder) -> None
         for phrasing in entry.questions.en + entry.questions.id:
             missing = (set(normalizer.tokens(phrasing)) & kb.entities) - answer
             assert not missing, f"{entry.id}: {phrasing!r} names {missing}"
+
+
+def test_a_year_the_answer_does_not_state_is_not_answered(responder: Responder) -> None:
+    """2015's minister is no answer to "in 2023"; the year the answer states is answered."""
+    later = responder.matcher.match("Who was Indonesia's Minister of Manpower in 2023?")
+    assert later.outcome != "answer" and later.unsure
+    same = responder.matcher.match("Who was Indonesia's Minister of Manpower in 2015?")
+    assert same.outcome == "answer" and same.best is not None and same.best.entry_id == "hanif-dhakiri"
+
+
+def test_words_asked_of_someone_the_entry_does_not_quote_are_not_answered(responder: Responder) -> None:
+    """ "What did the ILO say" is not answered by an entry that only lists the ILO as a participant."""
+    result = responder.matcher.match("What did the ILO representative say in their speech at the Bali conference?")
+    assert result.outcome != "answer" and result.unsure
+
+
+def test_words_asked_of_the_quoted_speaker_are_answered(responder: Responder) -> None:
+    """Asking what the speaker an entry quotes said is still answered."""
+    result = responder.matcher.match("what did anwar sanusi say about the bali conference")
+    assert result.outcome == "answer" and result.best is not None and result.best.entry_id == "anwar-sanusi"

@@ -12,7 +12,7 @@ import pytest
 from bot.answer import Responder
 from bot.evaluation import load_set
 from bot.knowledge import KnowledgeBase
-from bot.semantic import MARGIN, E5Embedder, ExampleIndex, Vector, VectorCache, load_embedder
+from bot.semantic import MARGIN, VETOED_MARGIN, E5Embedder, EntryIndex, ExampleIndex, Vector, VectorCache, load_embedder
 
 DATA = Path(__file__).parent / "data"
 
@@ -25,7 +25,7 @@ class CountingEmbedder:
     def __init__(self) -> None:
         self.embedded: list[str] = []
 
-    def embed(self, texts: Sequence[str]) -> Vector:
+    def embed(self, texts: Sequence[str], passage: bool = False) -> Vector:
         self.embedded += texts
         rows = np.array([[len(t), sum(map(ord, t)) % 97, 1.0] for t in texts], dtype=np.float32)
         out: Vector = rows / np.linalg.norm(rows, axis=1, keepdims=True)
@@ -110,3 +110,68 @@ def test_meaning_alone_generalises_to_a_set_it_has_not_seen(kb: KnowledgeBase, v
     flagged = [case["m"] for case in spec["not_urgent"] if judged[case["m"]] is not None]
     assert found / len(spec["urgent"]) >= 0.85, f"{found}/{len(spec['urgent'])} at margin {MARGIN}"
     assert len(flagged) / len(spec["not_urgent"]) <= 0.08, flagged
+
+
+class _Fixed:
+    """An embedder whose every message lies at the same place, so the margin is known in advance."""
+
+    name = "fixed"
+
+    def __init__(self, vector: Sequence[float]) -> None:
+        self.vector = np.array([vector], dtype=np.float32)
+
+    def embed(self, texts: Sequence[str], passage: bool = False) -> Vector:
+        return np.repeat(self.vector, len(texts), axis=0)
+
+
+def _with_margin(kb: KnowledgeBase, margin: float) -> Responder:
+    """A responder whose meaning reads every message as a beating by ``margin``."""
+    from bot.semantic import Semantic
+
+    examples = ExampleIndex(np.eye(2, dtype=np.float32), ["violence", None], ["hit", "hello"])
+    no_entries = EntryIndex(np.zeros((0, 2), dtype=np.float32), [])
+    responder = Responder(kb)
+    responder.attach(Semantic(_Fixed([0.5 + margin / 2, 0.5 - margin / 2]), examples, no_entries, no_entries))
+    return responder
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["madam cerewet bgt, nyuruh ngepel 3x sehari. tp gpp", "madam always scolding me lol, so tiring"],
+)
+def test_a_message_that_plays_itself_down_needs_a_clearer_meaning(kb: KnowledgeBase, message: str) -> None:
+    """ "tp gpp", a joke: a margin that would flag a plain message does not flag these."""
+    assert _with_margin(kb, MARGIN + 0.005).respond(message).kind != "urgent"
+    assert _with_margin(kb, VETOED_MARGIN + 0.005).respond(message).kind == "urgent"
+
+
+def test_a_plain_unsure_message_needs_only_the_plain_margin(kb: KnowledgeBase) -> None:
+    """The wider margin is kept for messages that set a trouble aside."""
+    assert _with_margin(kb, MARGIN + 0.005).respond("madam cerewet bgt, nyuruh ngepel 3x sehari").kind == "urgent"
+
+
+def test_a_did_you_mean_the_meaning_agrees_with_becomes_the_answer(semantic_responder: Responder) -> None:
+    """Written for this test: the words offer the Cebu entry; phrasings and answer agree by meaning."""
+    question = "deklarasi cebu itu minta dibuatin apa sama badan asean"
+    assert semantic_responder.first_pass(question).kind == "suggestions"
+    reply = semantic_responder.respond(question)
+    assert reply.kind == "answer" and reply.entry_id == "cebu-declaration"
+
+
+def test_a_question_sharing_only_the_topic_stays_a_did_you_mean(semantic_responder: Responder) -> None:
+    """The ASEAN Secretariat entry does not say where it is: its phrasings agree, its answer does not."""
+    assert semantic_responder.respond("Where is the ASEAN Secretariat located?").kind == "suggestions"
+
+
+def test_the_meaning_never_overrules_an_unsure_rule(kb: KnowledgeBase) -> None:
+    """A year the answer does not state keeps the suggestion, however much the meaning agrees."""
+    from bot.semantic import Semantic
+
+    question = "Who was Indonesia's Minister of Manpower in 2023?"
+    agreeing = EntryIndex(np.ones((1, 2), dtype=np.float32) / np.sqrt(2), ["hanif-dhakiri"])
+    examples = ExampleIndex(np.eye(2, dtype=np.float32), ["violence", None], ["hit", "hello"])
+    responder = Responder(kb)
+    responder.attach(Semantic(_Fixed([1 / np.sqrt(2), 1 / np.sqrt(2)]), examples, agreeing, agreeing))
+    first = responder.first_pass(question)
+    assert first.kind == "suggestions" and first.suggestions[0].entry_id == "hanif-dhakiri"
+    assert responder.respond(question).kind == "suggestions"

@@ -206,3 +206,12 @@ def test_an_if_inside_a_story_happening_now_is_not_a_hypothetical(responder: Res
     """ "only if she pays… he threatens her every day. What can she do?" is a danger now, not a what-if."""
     text = "my sister says she gets her passport back only if she pays, he threatens her every day. what can she do?"
     assert "violence" in _situations(responder, text)
+
+
+def test_playing_a_trouble_down_is_noted_but_vetoes_nothing(responder: Responder) -> None:
+    """ "tp gpp" marks a message as settling; a beating told with it is still an emergency."""
+    beaten = responder.urgency.detect("majikan pukul sy tiap hari tp gpp")
+    fussy = responder.urgency.detect("mem sy cerewet, nak lantai berkilat hari2. takpe lah")
+    assert beaten.urgent and beaten.settling
+    assert fussy.settling and not fussy.urgent
+    assert not responder.urgency.detect("majikan cerewet, sy penat").settling
