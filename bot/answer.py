@@ -31,8 +31,10 @@ Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help", "non_te
 #: Questions longer than this are cut before matching: a real question is never this long, and a
 #: 100 KB paste must not cost more than a short one.
 MAX_QUESTION_CHARS = 500
-#: What the semantic signal reads of a message (the model itself stops at 512 tokens).
-MAX_MEANING_CHARS = 2000
+#: What the semantic signal reads of a message: the model's cost grows with the length (about 60 ms
+#: for 300 characters here, and it stops at 512 tokens); no message of any set in tests/data is
+#: longer, and the words read up to MAX_URGENT_CHARS.
+MAX_MEANING_CHARS = 600
 #: Lexical outcomes where the semantic signal may see what the words did not.
 _UNSURE: frozenset[Kind] = frozenset({"fallback", "suggestions"})
 #: The urgency detector reads up to Telegram's longest message: a danger told at the end of a long
@@ -230,10 +232,15 @@ class Responder:
         return self.semantic is not None and reply.kind in _UNSURE
 
     def meaning(self, question: str) -> Vector:
-        """The message's vector (about 10 ms; the model is shared, so this waits its turn)."""
+        """The message's vector (10–60 ms by its length; the model is shared, so this waits its turn)."""
+        vector: Vector = self.meanings([question])[0]
+        return vector
+
+    def meanings(self, questions: Sequence[str]) -> Vector:
+        """:meth:`meaning` of several messages in one call (cheaper each: see bot.semantic.Batcher)."""
         if self.semantic is None:
             raise RuntimeError("no semantic signal attached")
-        return self.semantic.embed(question[:MAX_MEANING_CHARS])
+        return self.semantic.embedder.embed([q[:MAX_MEANING_CHARS] for q in questions])
 
     def with_meaning(self, reply: Reply, vector: Vector) -> Reply:
         """The first-pass ``reply``; the urgent reply where the nearest examples describe a danger

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -130,6 +131,8 @@ def _run(settings: Settings) -> int:
         raise ConfigError("webhook.url: the public HTTPS address is required in webhook mode")
     secret = settings.webhook.secret_token.get_secret_value() if settings.webhook.secret_token else ""
     logsetup.configure(secrets=[token, secret])
+    if settings.exposure_warning:
+        print(settings.exposure_warning, file=sys.stderr)
     # Imported here, not at the top: the core never depends on Telegram; only serving it does.
     from handlers.application import build_application, run
 
@@ -202,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "kb":
             return _kb_stats(settings, args.directory)
         if args.command == "logs":
-            return logs_cli.run(settings, args, lambda: _responder(settings).normalizer)
+            return logs_cli.run(settings, args, lambda: _responder(settings))
         if args.command == "eval":
             return _eval(settings, args.set, args.verbose)
         if args.command == "ask":
@@ -213,12 +216,14 @@ def main(argv: list[str] | None = None) -> int:
             print("No Telegram token configured (TELEGRAM_BOT_TOKEN): starting the console chat.", file=sys.stderr)
         return _chat(settings, getattr(args, "lang", None))
     except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"config error: {line}", file=sys.stderr)
         return 2
     except ProblemsError as exc:
         more = len(exc.problems) - 1
         suffix = f" (and {more} more problem(s); run 'migrant-bot validate')" if more else ""
         print(f"knowledge error: {exc}{suffix}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
+    except BrokenPipeError:  # "| head" stopped reading: not an error; and nothing more to flush
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

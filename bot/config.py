@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 
 from bot.schema import Lang
 from bot.yamlfile import LocatedData, PathKey, load_yaml
@@ -44,6 +45,15 @@ class TelegramSettings(_Section):
     moderators_chat: int | None = None
     handoff_idle_days: int = Field(7, ge=1)
 
+    @field_validator("api_base_url")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        """http(s)://host/…: a mistyped address ("https//…") would otherwise fail at the first request."""
+        parts = urllib.parse.urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("not an http(s):// address")
+        return value
+
 
 class CrisisLine(_Section):
     """A suicide and crisis line, shown before anything else to a person who may harm themselves."""
@@ -65,7 +75,9 @@ PLACEHOLDER = re.compile(r"placeholder", re.IGNORECASE)
 
 
 class WebhookSettings(_Section):
-    listen: str = "0.0.0.0"  # a webhook server listens on every interface unless told otherwise
+    # this machine only: PTB's server reads a request's body before it checks the secret token, so it
+    # belongs behind a reverse proxy that limits bodies (issue 13)
+    listen: str = "127.0.0.1"
     port: int = Field(8443, ge=1, le=65535)
     path: str = "telegram"
     url: str | None = None
@@ -91,6 +103,17 @@ class Settings(_Section):
     help_contacts: HelpContacts | None = None
     telegram: TelegramSettings = TelegramSettings()
     webhook: WebhookSettings = WebhookSettings()
+    #: Set by load_settings: the config file, when it holds a secret and other accounts may read it.
+    _exposed_file: Path | None = PrivateAttr(None)
+
+    @property
+    def exposure_warning(self) -> str | None:
+        """One line for the operator when the config file holding the token is readable by others."""
+        if self._exposed_file is None:
+            return None
+        mode = self._exposed_file.stat().st_mode & 0o777
+        return (f"warning: {self._exposed_file} holds a secret and is readable by other accounts "
+                f"(mode {mode:o}): chmod 600 {self._exposed_file}")  # fmt: skip
 
     @property
     def token(self) -> str | None:
@@ -209,6 +232,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     if path is not None:
         values, located = _read_file(path)
         values.setdefault("data_dir", path.parent / "data")
+    file_secret = path is not None and _holds_secret(values)
     from_env: dict[PathKey, str] = {}
     for variable, (loc, parse) in ENVIRONMENT.items():
         raw = env.get(variable)
@@ -220,19 +244,38 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             raise ConfigError(f"{variable}: not a comma-separated list of Telegram user ids") from None
         from_env[loc] = variable
     try:
-        return Settings.model_validate(values)
+        settings = Settings.model_validate(values)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        bad: PathKey = tuple(err["loc"])
-        key = ".".join(str(p) for p in bad)
-        message = "unknown key" if err["type"] == "extra_forbidden" else str(err["msg"])
-        culprit = next((name for where, name in from_env.items() if bad[: len(where)] == where), None)
-        if culprit:
-            raise ConfigError(f"{culprit}: {message}") from None
-        if err["type"] == "missing" and any(where[:-1] == bad[:-1] for where in from_env):
-            # a sibling came from the environment (…_EN without …_ID): name the variable to set
-            needed = next((name for name, (where, _) in ENVIRONMENT.items() if where == bad), None)
-            if needed:
-                raise ConfigError(f"{needed}: required too ({key})") from None
-        place = f"{path}:{located.line_of(bad)}" if located is not None else "config"
-        raise ConfigError(f"{place}: {key}: {message}") from None
+        # every mistake, one line each: an operator fixing one should not meet the next on restart
+        lines = [_describe(err, path, located, from_env) for err in exc.errors(include_url=False)]
+        raise ConfigError("\n".join(dict.fromkeys(lines))) from None
+    if path is not None and file_secret and path.stat().st_mode & 0o077:
+        settings._exposed_file = path
+    return settings
+
+
+def _holds_secret(values: Mapping[str, Any]) -> bool:
+    """Whether the file's own values (not the environment's) include the token or a secret."""
+    telegram, webhook = values.get("telegram"), values.get("webhook")
+    return bool(
+        values.get("user_key_secret")
+        or (isinstance(telegram, dict) and telegram.get("token"))
+        or (isinstance(webhook, dict) and webhook.get("secret_token"))
+    )
+
+
+def _describe(err: Any, path: Path | None, located: LocatedData | None, from_env: Mapping[PathKey, str]) -> str:
+    """One validation error as one line naming the file and line, or the environment variable."""
+    bad: PathKey = tuple(err["loc"])
+    key = ".".join(str(p) for p in bad)
+    message = "unknown key" if err["type"] == "extra_forbidden" else str(err["msg"])
+    culprit = next((name for where, name in from_env.items() if bad[: len(where)] == where), None)
+    if culprit:
+        return f"{culprit}: {message}"
+    if err["type"] == "missing" and any(where[:-1] == bad[:-1] for where in from_env):
+        # a sibling came from the environment (…_EN without …_ID): name the variable to set
+        needed = next((name for name, (where, _) in ENVIRONMENT.items() if where == bad), None)
+        if needed:
+            return f"{needed}: required too ({key})"
+    place = f"{path}:{located.line_of(bad)}" if located is not None else "config"
+    return f"{place}: {key}: {message}"

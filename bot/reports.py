@@ -32,6 +32,17 @@ class Group:
     last_at: str = ""
     languages: set[str] = field(default_factory=set)
     wordings: list[str] = field(default_factory=list)
+    #: Each wording under the language the bot answered it in (en, id).
+    by_language: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _same(key: str, other: str) -> bool:
+    """Whether two normalised questions ask the same thing. token_set_ratio is 100 whenever one
+    side's words are a subset of the other's, so a one-word message ("1", "gaji") would swallow any
+    question holding that word: those need the whole text alike."""
+    if min(len(key.split()), len(other.split())) < 2:
+        return fuzz.ratio(key, other, processor=None) >= SAME_QUESTION
+    return fuzz.token_set_ratio(key, other, processor=None) >= SAME_QUESTION
 
 
 def group_questions(rows: Iterable[dict[str, Any]], normalise: Callable[[str], str]) -> list[Group]:
@@ -42,7 +53,7 @@ def group_questions(rows: Iterable[dict[str, Any]], normalise: Callable[[str], s
         if not question:
             continue
         key = normalise(question)
-        found = next((g for k, g in groups if fuzz.token_set_ratio(key, k, processor=None) >= SAME_QUESTION), None)
+        found = next((g for k, g in groups if _same(key, k)), None)
         if found is None:
             found = Group(question, last_at=str(row["at"]))
             groups.append((key, found))
@@ -51,6 +62,7 @@ def group_questions(rows: Iterable[dict[str, Any]], normalise: Callable[[str], s
         group.languages.add(str(row["language"]))
         if question not in group.wordings and len(group.wordings) < 10:
             group.wordings.append(question)
+            group.by_language.setdefault(str(row["language"]), []).append(question)
     return sorted((g for _, g in groups), key=lambda g: (g.count, g.last_at), reverse=True)
 
 
@@ -68,7 +80,8 @@ def stats_text(stats: dict[str, Any], groups: list[Group], days: int) -> str:
         return f"{n} ({n / messages:.0%})" if messages else "0"
 
     lines = [
-        f"Last {days} days: {messages} messages from {stats['users']} users.",
+        f"Last {days} day{'s' if days != 1 else ''}: {messages} message{'s' if messages != 1 else ''} "
+        f"from {stats['users']} user{'s' if stats['users'] != 1 else ''}.",
         f"Answered {share(stats['answered'])} · suggestions {share(stats['suggested'])} · "
         f"fallback {share(stats['fallback'])}",
         f"Feedback: 👍 {stats['up']} · 👎 {stats['down']}",
@@ -78,10 +91,24 @@ def stats_text(stats: dict[str, Any], groups: list[Group], days: int) -> str:
     return "\n".join(lines)
 
 
+#: Written first in every CSV export: spreadsheets then read the file as UTF-8.
+CSV_BOM = "\ufeff"
+#: A cell a spreadsheet would run as a formula begins with one of these (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(value: Any) -> Any:
+    """A text cell that a spreadsheet would read as a formula ("=HYPERLINK(…)", "+cmd|…", "@SUM(…)")
+    gets a leading apostrophe, which spreadsheets show as text; other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def csv_line(values: Iterable[Any]) -> str:
-    """One CSV record (quoted as needed, CRLF-terminated as the csv module does)."""
+    """One CSV record (quoted as needed, CRLF-terminated as the csv module does), formulas neutralised."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(list(values))
+    csv.writer(buffer).writerow([neutral(value) for value in values])
     return buffer.getvalue()
 
 
@@ -111,18 +138,20 @@ def entry_stubs(groups: list[Group], limit: int) -> str:
     """Knowledge-base entry stubs for admins: phrasings filled in from each group, the rest to write."""
     entries = []
     for number, group in enumerate(groups[:limit], 1):
-        english = [w for w in group.wordings if "en" in group.languages] or group.wordings
+        english = group.by_language.get("en") or ["TODO: English phrasings"]
+        indonesian = group.by_language.get("id") or ["TODO: Indonesian phrasings"]
         slug = re.sub(r"[^a-z0-9]+", "-", group.question.casefold()).strip("-")[:40] or f"question-{number}"
         entries.append({
             "id": f"new-{slug}",
             "topic": "TODO-topic-id",
-            "questions": {"en": english[:10], "id": ["TODO: Indonesian phrasings"]},
+            "questions": {"en": english[:10], "id": indonesian[:10]},
             "answer": {"en": "TODO: only what a source says, with its date", "id": "TODO"},
             "sources": ["TODO-source-id"],
         })  # fmt: skip
     header = (
         "# Entry stubs from unanswered questions (asked "
         + ", ".join(str(g.count) for g in groups[:limit])
-        + " times). Fill in every TODO, then run: migrant-bot validate\n"
+        + " times). Save them outside knowledge/ (a stub does not load: it has no answer or source"
+        + " yet); fill in every TODO, move the entry into a knowledge file, then run: migrant-bot validate\n"
     )
     return header + yaml.safe_dump({"entries": entries}, allow_unicode=True, sort_keys=False, width=100)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Sequence
+import os
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,21 @@ COLUMNS = ("id", "at", "user_key", "chat_type", "language", "question", "kind", 
 VERDICTS = ("correct", "wrong", "new_entry")
 
 
+def row_id(text: str) -> int | None:
+    """A row number as a button or a moderator writes it ("12", "#12"), or ``None``: only ASCII
+    digits ("²".isdigit() is true, but int() refuses it), and within SQLite's integer range."""
+    digits = text.removeprefix("#")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 18:
+        return None
+    return int(digits)
+
+
+def storable(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, as SQLite can store it: a lone surrogate (which a
+    Telegram client can send) becomes "?" instead of failing the whole record."""
+    return text[:limit].encode("utf-8", "replace").decode("utf-8")
+
+
 def now_iso(now: dt.datetime | None = None) -> str:
     """UTC time as sortable ISO-8601 text, the form every time column uses."""
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
@@ -154,9 +170,14 @@ class Storage:
         return self._db
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Readable by the bot's account only. SQLite gives the -wal and -shm files the database
+        # file's mode, so creating it private first keeps all three private.
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        os.chmod(self.path, 0o600)
         self._db = await aiosqlite.connect(self.path)
         self._db.row_factory = aiosqlite.Row
+        await self._db.execute("PRAGMA secure_delete=ON")  # erased rows are overwritten, not left in free pages
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA busy_timeout=5000")
@@ -245,11 +266,20 @@ class Storage:
         cursor = await self.db.execute(
             "INSERT INTO exchanges (at, user_key, chat_type, language, question, kind, entry_id, score, suggestions,"
             " kb_version, handling_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (at or now_iso(), user_key, chat_type, language, question[:MAX_LOGGED_QUESTION], kind, entry_id,
+            (at or now_iso(), user_key, chat_type, language, storable(question, MAX_LOGGED_QUESTION), kind, entry_id,
              round(score, 1), json.dumps(list(suggestions)), kb_version, round(handling_ms, 2)),
         )  # fmt: skip
         await self._commit_together()
         return int(cursor.lastrowid or 0)
+
+    async def unreviewed(self) -> int:
+        """How many answers, suggestions and fallbacks have no moderator's verdict yet."""
+        return int(
+            await self._value(
+                "SELECT COUNT(*) FROM exchanges WHERE verdict IS NULL AND kind IN ('answer', 'suggestions', 'fallback')"
+            )
+            or 0
+        )
 
     async def set_feedback(self, exchange_id: int, user_key: str, value: int) -> bool:
         """A 👍 (1) or 👎 (-1) on one's own exchange; False when it is not theirs or is gone."""
@@ -271,9 +301,15 @@ class Storage:
         await self.db.execute("DELETE FROM tickets WHERE user_key = ?", (user_key,))
         await self.db.execute("DELETE FROM preferences WHERE user_key = ?", (user_key,))
         await self.db.commit()
+        await self._scrub()
         self._languages.pop(user_key, None)
         self._open_tickets.discard(user_key)
         return deleted
+
+    async def _scrub(self) -> None:
+        """After an erasure: copy the write-ahead log into the database and empty it, so the erased
+        text and chat ids are not left readable in bot.sqlite3-wal while the bot runs."""
+        await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def purge(self, before: str) -> int:
         """Delete exchanges and events older than ``before``; returns how many exchanges went."""
@@ -283,6 +319,7 @@ class Storage:
         await self.db.execute(f"DELETE FROM ticket_messages WHERE ticket_id IN ({old})", (before,))
         await self.db.execute(f"DELETE FROM tickets WHERE id IN ({old})", (before,))
         await self.db.commit()
+        await self._scrub()
         return cursor.rowcount
 
     async def event(self, kind: str, detail: str = "") -> None:
@@ -306,7 +343,7 @@ class Storage:
             args.append(limit)
         return await self._rows(sql, args)
 
-    async def stream(self, where: Filter = Filter(), batch: int = 1000) -> AsyncIterator[dict[str, Any]]:
+    async def stream(self, where: Filter = Filter(), batch: int = 1000) -> AsyncGenerator[dict[str, Any]]:
         """Every matching exchange, oldest first, fetched in batches: constant memory for any log size."""
         clause, args = where.where()
         async with self.db.execute(f"SELECT * FROM exchanges WHERE {clause} ORDER BY id", args) as cursor:
@@ -394,7 +431,7 @@ class Storage:
         at = now_iso()
         await self.db.execute(
             "INSERT INTO ticket_messages (ticket_id, at, direction, text, relay_message_id) VALUES (?, ?, ?, ?, ?)",
-            (ticket_id, at, direction, text[: MAX_LOGGED_QUESTION * 4], relay_message_id),
+            (ticket_id, at, direction, storable(text, MAX_LOGGED_QUESTION * 4), relay_message_id),
         )
         await self.db.execute("UPDATE tickets SET last_at = ? WHERE id = ?", (at, ticket_id))
         await self.db.commit()
@@ -409,6 +446,7 @@ class Storage:
             "UPDATE tickets SET status = 'closed', chat_id = NULL, closed_at = ? WHERE id = ?", (now_iso(), ticket_id)
         )
         await self.db.commit()
+        await self._scrub()
         self._open_tickets.discard(str(before["user_key"]))
         return before
 

@@ -7,6 +7,7 @@ keys, which PyYAML silently resolves to the last one, are reported as problems.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,14 @@ _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
+
+#: Limits a knowledge or config file must keep, checked before or while parsing: libyaml recurses
+#: in C on nested flow collections ("[[[[…"), where 200 KB of them crash the process, and deeper
+#: nesting of any kind exhausts Python's recursion; aliases can make a small file expand to
+#: millions of items. No real knowledge file comes near these (50,000 entries: about 25 MB, depth 6).
+MAX_BYTES = 64 * 1024 * 1024
+MAX_FLOW_DEPTH = 50
+MAX_ALIASED_ITEMS = 10_000
 
 #: libyaml's parser when PyYAML was built with it (the wheels are): ten times faster on large files.
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -104,13 +113,18 @@ class _Builder:
         self.children: Lines = {}
         self.problems: list[Problem] = []
         self._built: dict[int, Any] = {}
+        self._aliased = 0  # items reached again through aliases
 
     def build(self, node: yaml.Node, loc: PathKey) -> Any:
         tag = node.tag
         if tag == _STR and isinstance(node, yaml.ScalarNode):
             return node.value
         if id(node) in self._built:
-            return self._built[id(node)]
+            again = self._built[id(node)]
+            self._aliased += len(again) if isinstance(again, (list, dict)) else 1
+            if self._aliased > MAX_ALIASED_ITEMS:
+                raise _TooLarge(node.start_mark.line + 1, f"aliases repeat more than {MAX_ALIASED_ITEMS:,} items")
+            return again
         if tag == _SEQ and isinstance(node, yaml.SequenceNode):
             items: list[Any] = []
             self._built[id(node)] = items
@@ -120,6 +134,8 @@ class _Builder:
                 lines[index] = item.start_mark.line + 1
                 # a string (the usual item) without a call: a phrasing list can hold thousands
                 if item.tag == _STR and type(item) is yaml.ScalarNode:
+                    if not item.style and " - " in item.value and item.end_mark.line > item.start_mark.line:
+                        self.problems.append(Problem(self.path, lines[index], _RUN_ON))
                     items.append(item.value)
                 else:
                     items.append(self.build(item, (*loc, index)))
@@ -164,15 +180,53 @@ class _Builder:
                 self._walk(item, (*loc, index))
 
 
+#: An over-indented "- " inside a plain list item is read as part of it: the two phrasings merge.
+_RUN_ON = (
+    "this item runs on to the next line and holds ' - ': is a '-' indented too far? "
+    "(put each item on its own '-' line, or quote it if it is one item)"
+)
+
+
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+class _TooLarge(Exception):
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+
+
+def _flow_depth(text: str) -> tuple[int, int]:
+    """The deepest nesting of ``[``/``{`` (counted generously: brackets in quoted text count too)
+    and the line where it is first reached."""
+    depth = deepest = where = 0
+    for match in _BRACKET.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, match.start()
+        else:
+            depth = max(depth - 1, 0)
+    return deepest, text.count("\n", 0, where) + 1
+
+
 def load_yaml(path: Path, raw: bytes | None = None) -> tuple[LocatedData | None, list[Problem]]:
-    """Read one YAML file (or parse ``raw``, its bytes already read); on a syntax error return
-    ``None`` and a problem with line and column."""
+    """Read one YAML file (or parse ``raw``, its bytes already read); on a syntax error, or a file
+    past the limits above, return ``None`` and a problem with its line."""
     try:
+        if raw is None and path.stat().st_size > MAX_BYTES:
+            return None, [Problem(path, 0, f"larger than {MAX_BYTES // 2**20} MB: split it into several files")]
         text = path.read_text(encoding="utf-8") if raw is None else raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(path, 0, f"not UTF-8 text ({exc.reason})")]
     except OSError as exc:
         return None, [Problem(path, 0, f"cannot read: {exc.strerror or exc}")]
+    if len(text) > MAX_BYTES:
+        return None, [Problem(path, 0, f"larger than {MAX_BYTES // 2**20} MB: split it into several files")]
+    if "[" in text or "{" in text:  # checked before libyaml sees it: deep flow nesting crashes it
+        depth, line = _flow_depth(text)
+        if depth > MAX_FLOW_DEPTH:
+            return None, [Problem(path, line, f"brackets nested more than {MAX_FLOW_DEPTH} deep")]
     loader = _Loader(text)
     builder = _Builder(loader, path)
     try:
@@ -188,6 +242,10 @@ def load_yaml(path: Path, raw: bytes | None = None) -> tuple[LocatedData | None,
         return None, [Problem(path, line, f"YAML syntax error: {reason}{column}")]
     except yaml.YAMLError as exc:
         return None, [Problem(path, 0, f"YAML error: {exc}")]
+    except _TooLarge as exc:
+        return None, [Problem(path, exc.line, str(exc))]
+    except RecursionError:
+        return None, [Problem(path, 0, "nested too deeply to read")]
     finally:
         loader.dispose()
     return LocatedData(path, data, builder.children, node.start_mark.line + 1), builder.problems

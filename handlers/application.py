@@ -10,6 +10,7 @@ import asyncio
 import logging
 
 from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -22,7 +23,7 @@ from telegram.ext import (
 )
 
 from bot.answer import Responder
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.flood import FloodGate
 from bot.knowledge import KnowledgeBase
 from bot.schema import LANGS
@@ -32,7 +33,7 @@ from bot.storage import Storage, days_ago
 from bot.watch import Watcher
 from handlers import admin, chat, commands, errors, gate, handoff, moderation, services
 from handlers.processor import PerUserProcessor
-from handlers.transport import AiohttpRequest
+from handlers.transport import AiohttpRequest, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
     token = settings.token
     if not token:
         raise ValueError("a Telegram token is required")
+    transports = (AiohttpRequest(CONNECTIONS), AiohttpRequest(1))
     application = (
         Application.builder()
         .token(token)
@@ -67,8 +69,8 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram.send_rate, max_retries=3))
         .concurrent_updates(PerUserProcessor(CONCURRENCY))
         # aiohttp instead of httpx: half the CPU per reply (handlers/transport.py)
-        .request(AiohttpRequest(CONNECTIONS))
-        .get_updates_request(AiohttpRequest(1))
+        .request(transports[0])
+        .get_updates_request(transports[1])
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -84,6 +86,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
         flood=FloodGate(settings.telegram.flood_limit),
         watcher=Watcher(settings.knowledge_dir),
         semantic=SemanticSignal.load(settings.data_dir),
+        transports=transports,
     )
 
     application.add_handler(TypeHandler(Update, gate.gate), group=-1)
@@ -181,9 +184,27 @@ def use_fast_event_loop() -> bool:
     return True
 
 
+def _check_start(application: Application) -> None:  # type: ignore[type-arg]
+    """Initialise the bot (getMe) before PTB does, to turn a failure into one line and to close the
+    HTTP sessions PTB leaves open when its own initialisation fails."""
+    loop = asyncio.get_event_loop()
+    try:
+        loop.run_until_complete(application.bot.initialize())
+    except (InvalidToken, NetworkError) as error:
+        svc: services.Services = application.bot_data[services.KEY]
+        transports = svc.transports
+        loop.run_until_complete(asyncio.gather(*(t.shutdown() for t in transports)))
+        if isinstance(error, InvalidToken):
+            raise ConfigError("telegram.token: Telegram rejected this token (TELEGRAM_BOT_TOKEN)") from None
+        raise ConfigError(f"telegram.api_base_url: cannot reach the Bot API ({redact_url(str(error))})") from None
+
+
 def run(settings: Settings, application: Application) -> None:  # type: ignore[type-arg]
-    """Serve Telegram until stopped: long polling, or PTB's webhook server when configured."""
+    """Serve Telegram until stopped: long polling, or PTB's webhook server when configured.
+    A token Telegram rejects or a Bot API it cannot reach at start is a ConfigError (one line,
+    exit 2, the token never shown), not a traceback."""
     use_fast_event_loop()
+    _check_start(application)
     if settings.telegram.mode == "webhook":
         hook = settings.webhook
         secret = load_or_create(

@@ -6,7 +6,7 @@ a reply, never the record of one that was seen.
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import time
 
 from telegram import Message, MessageEntity, Update
@@ -15,7 +15,10 @@ from telegram.ext import ContextTypes
 
 from bot.answer import Reply, Responder
 from bot.schema import Lang
+from bot.storage import row_id
 from handlers import handoff, moderation, render, services
+
+log = logging.getLogger(__name__)
 
 
 async def send_reply(
@@ -66,8 +69,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = question_text(message, context.bot.username)
     chosen, hint = await svc.language_hint(update)
     reply = responder.first_pass(text, lang=chosen, hint=hint)
-    if responder.needs_meaning(reply):  # off the event loop: about 10 ms of the model's time
-        reply = responder.with_meaning(reply, await asyncio.to_thread(responder.meaning, text))
+    if responder.needs_meaning(reply):  # off the event loop, with whatever else waits for the model
+        try:
+            reply = responder.with_meaning(reply, await svc.meanings.embed(responder.meanings, text))
+        except (RuntimeError, OSError, ValueError, MemoryError) as error:  # the words' reply still stands
+            log.warning("semantic signal failed (%s): answered lexically", type(error).__name__)
     await answer_and_log(update, context, reply, started, responder)
 
 
@@ -107,8 +113,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(message.chat_id, svc.text("language_set", chosen))
     elif kind == render.FEEDBACK and user is not None:
         exchange, _, vote = rest.partition(":")
-        if exchange.isdigit() and vote in ("1", "-1"):
-            await svc.storage.set_feedback(int(exchange), svc.key(user.id), int(vote))
+        number = row_id(exchange)
+        if number is not None and vote in ("1", "-1"):
+            await svc.storage.set_feedback(number, svc.key(user.id), int(vote))
         await query.answer(svc.text("feedback_thanks", lang))
     elif kind == render.FORGET:
         await moderation.forget_button(update, context, rest == "yes")

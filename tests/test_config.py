@@ -73,3 +73,35 @@ def test_example_config_sets_every_key() -> None:
     text = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
     for loc, _ in ENVIRONMENT.values():
         assert f"{loc[-1]}:" in text, loc
+
+
+def test_every_mistake_is_reported_each_on_its_line(tmp_path: Path) -> None:
+    """Two mistakes in the file: both are named, one line each, with their own line numbers."""
+    config = tmp_path / "config.yaml"
+    config.write_text("retention_days: 0\ntelegram:\n  flood_limit: lots\ncolour: blue\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, environ={})
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f"{config}:1: retention_days")
+    assert lines[1].startswith(f"{config}:3: telegram.flood_limit")
+    assert lines[2] == f"{config}:4: colour: unknown key"
+
+
+def test_a_token_file_others_can_read_is_warned_about(tmp_path: Path) -> None:
+    """A config.yaml holding the token with mode 0644 draws a one-line warning; 0600 none."""
+    config = tmp_path / "config.yaml"
+    config.write_text("telegram:\n  token: '123:abc'\n", encoding="utf-8")
+    config.chmod(0o644)
+    warning = load_settings(config, environ={}).exposure_warning
+    assert warning is not None and "chmod 600" in warning and "123:abc" not in warning
+    config.chmod(0o600)
+    assert load_settings(config, environ={}).exposure_warning is None
+
+
+def test_a_token_from_the_environment_needs_no_private_file(tmp_path: Path) -> None:
+    """A readable config.yaml without secrets is fine when the token comes from the environment."""
+    config = tmp_path / "config.yaml"
+    config.write_text("default_language: id\n", encoding="utf-8")
+    config.chmod(0o644)
+    assert load_settings(config, environ={"TELEGRAM_BOT_TOKEN": "1:x"}).exposure_warning is None

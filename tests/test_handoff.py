@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -128,6 +129,24 @@ def test_nobody_else_can_reply_into_a_ticket(fake: FakeBotAPI, bot: Bot) -> None
     assert len(fake.sent(6004)) == 1  # only "ticket opened": nothing else reached the worker
 
 
+def test_a_reply_that_misses_a_relay_gets_a_hint_not_the_faq(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
+    """Replying to the "ticket opened" notice: a hint to the team, no FAQ answer, nothing logged."""
+    fake.send_text(6009, "/human")
+    ticket = int(fake.wait_sent(6009)[0].params["text"].split("#")[1].split(")")[0])
+    notice = fake.wait_for(
+        lambda: [c for c in fake.sent(TEAM_CHAT) if c.params["text"].startswith(f"🆕 Ticket #{ticket}")]
+    )
+    before = len(team(fake))
+    moderator_says(fake, MODERATOR, "what is the ILO", reply_to=notice[0].result)
+    hint = fake.wait_for(lambda: team(fake)[before:])
+    assert len(hint) == 1 and hint[0].startswith("That message is not from a worker") and "/reply N" in hint[0]
+    moderator_says(fake, MODERATOR, "what is the IOM")  # plain staff talk: no reply at all
+    time.sleep(1)
+    assert len(team(fake)) == before + 1 and len(fake.sent(6009)) == 1
+    with sqlite3.connect(data_dir / "bot.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM exchanges WHERE question LIKE 'what is the I%O'").fetchone()[0] == 0
+
+
 def test_no_identity_reaches_the_team_chat(fake: FakeBotAPI, bot: Bot) -> None:
     """No worker id, username or name appears in anything sent to the moderators' chat."""
     workers = ("6001", "6002", "6003", "6004")
@@ -150,6 +169,72 @@ def test_staff_replies_come_in_the_moderators_language(fake: FakeBotAPI, bot: Bo
     _choose_language(fake, MODERATOR, "en")
     moderator_says(fake, MODERATOR, "/close")
     fake.wait_for(lambda: "Usage, in the moderators' chat: /close TICKET" in team(fake))
+
+
+def _open(fake: FakeBotAPI, worker: int) -> int:
+    fake.send_text(worker, "/human")
+    return int(fake.wait_sent(worker)[0].params["text"].split("#")[1].split(")")[0])
+
+
+def test_reply_keeps_line_breaks(fake: FakeBotAPI, bot: Bot) -> None:
+    """/reply N with two lines reaches the worker as two lines."""
+    ticket = _open(fake, 6010)
+    moderator_says(fake, MODERATOR, f"/reply {ticket} Line one.\nLine two.")
+    assert fake.wait_sent(6010, 2)[1].params["text"] == "👤 Our team: Line one.\nLine two."
+
+
+def test_a_longest_message_is_relayed_in_marked_parts(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
+    """4,096 characters with the "#N: " mark would not fit one message: two parts, each marked, all kept."""
+    ticket = _open(fake, 6011)
+    text = "a" * 4000 + "😀" * 48
+    fake.send_text(6011, text)
+    parts = fake.wait_for(lambda: len(p := [t for t in team(fake) if t.startswith(f"#{ticket}: ")]) >= 2 and p)
+    assert all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in parts)
+    assert "".join(p.removeprefix(f"#{ticket}: ") for p in parts) == text
+    with sqlite3.connect(data_dir / "bot.sqlite3") as db:
+        (kept,) = db.execute("SELECT text FROM ticket_messages WHERE ticket_id = ?", (ticket,)).fetchone()
+    assert kept.startswith("a" * 3999)
+
+
+def test_a_message_the_team_cannot_receive_is_kept(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
+    """The moderators' chat refuses (403): the worker's words are still stored, and no error reaches them."""
+    ticket = _open(fake, 6012)
+    fake.fail_next("sendMessage", 403, "Forbidden: bot was kicked from the supergroup chat")
+    fake.send_text(6012, "are you there")
+    fake.wait_for(lambda: "could not relay a worker's message" in bot.log)
+    with sqlite3.connect(data_dir / "bot.sqlite3") as db:
+        texts = [t for (t,) in db.execute("SELECT text FROM ticket_messages WHERE ticket_id = ?", (ticket,))]
+    assert texts == ["are you there"] and len(fake.sent(6012)) == 1
+
+
+def test_end_in_a_group_tells_the_group_nothing(fake: FakeBotAPI, bot: Bot) -> None:
+    """/end sent in a group does not close the ticket or post the closing notice there."""
+    ticket = _open(fake, 6013)
+    fake.send_text(6013, "/end", chat_type="group", chat_id=-4440001)
+    fake.send_text(6013, "/human")  # in order after the /end: says the ticket is still open
+    assert f"#{ticket}" in fake.wait_sent(6013, 2)[1].params["text"]
+    assert fake.sent(-4440001) == []
+
+
+def test_many_open_tickets_are_listed_in_several_messages(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
+    """Past one message's 4,096 characters, /tickets continues in further messages."""
+    with sqlite3.connect(data_dir / "bot.sqlite3") as db:
+        db.executemany(
+            "INSERT INTO tickets (user_key, chat_id, language, status, opened_at, last_at) "
+            "VALUES (?, 1, 'en', 'open', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
+            [(f"bulk-{n}",) for n in range(150)],
+        )
+    try:
+        before = len(team(fake))
+        moderator_says(fake, MODERATOR, "/tickets")
+        listed = fake.wait_for(lambda: len(new := team(fake)[before:]) >= 2 and new)
+        time.sleep(0.5)
+        listed = team(fake)[before:]
+        assert len(listed) >= 2 and all(len(m) <= 4096 for m in listed)
+        assert sum(m.count("\n#") + m.startswith("#") for m in listed) >= 150
+    finally:
+        with sqlite3.connect(data_dir / "bot.sqlite3") as db:
+            db.execute("UPDATE tickets SET status = 'closed', chat_id = NULL WHERE user_key LIKE 'bulk-%'")
 
 
 def test_open_ticket_survives_a_restart(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:

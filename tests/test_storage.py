@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.privacy import user_key
 from bot.secrets_file import load_or_create
-from bot.storage import MAX_LOGGED_QUESTION, MIGRATIONS, Filter, Storage, now_iso
+from bot.storage import MAX_LOGGED_QUESTION, MIGRATIONS, Filter, Storage, now_iso, row_id
 
 
 def test_language_round_trip_and_persistence(tmp_path: Path) -> None:
@@ -261,3 +261,48 @@ def test_concurrent_records_are_each_committed_before_they_return(tmp_path: Path
 
     _with_storage(path, scenario)
     assert seen_by_another_connection == [True] * 200
+
+
+def test_a_lone_surrogate_is_logged_not_lost(tmp_path: Path) -> None:
+    """A message with half a surrogate pair is stored with "?" in its place."""
+
+    async def scenario(storage: Storage) -> None:
+        await _record(storage, question="halo \ud83d apa itu ILO")
+        (row,) = await storage.exchanges()
+        assert row["question"] == "halo ? apa itu ILO"
+
+    _with_storage(tmp_path / "db.sqlite3", scenario)
+
+
+def test_row_numbers_are_read_strictly() -> None:
+    """Only ASCII digits within SQLite's range are a row number; "²" and 20 digits are not."""
+    assert row_id("12") == 12 and row_id("#7") == 7
+    assert row_id("²") is None and row_id("99999999999999999999") is None and row_id("-1") is None
+    assert row_id("") is None and row_id("#") is None
+
+
+def test_the_log_and_its_directory_are_private(tmp_path: Path) -> None:
+    """The data directory is 0700; the database and its -wal and -shm files 0600."""
+
+    async def scenario(storage: Storage) -> None:
+        await _record(storage)
+        for name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm"):
+            assert stat.S_IMODE((tmp_path / "data" / name).stat().st_mode) == 0o600, name
+        assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+
+    _with_storage(tmp_path / "data" / "db.sqlite3", scenario)
+
+
+def test_forgotten_text_is_not_left_in_the_files(tmp_path: Path) -> None:
+    """After forget() the erased question is in neither the database file nor its write-ahead log."""
+    path = tmp_path / "db.sqlite3"
+
+    async def scenario(storage: Storage) -> None:
+        await _record(storage, "gone", question="majikan simpan paspor ZQXJ-ERASE-ME")
+        await _record(storage, "kept", question="what is the ILO")
+        await storage.forget("gone")
+        for name in ("db.sqlite3", "db.sqlite3-wal"):
+            file = tmp_path / name
+            assert not file.exists() or b"ZQXJ-ERASE-ME" not in file.read_bytes(), name
+
+    _with_storage(path, scenario)

@@ -370,6 +370,45 @@ def test_feedback_is_stored_on_the_exchange(fake: FakeBotAPI, bot: Bot, data_dir
     fake.wait_for(lambda: rows(data_dir, "SELECT feedback FROM exchanges WHERE id = ?", (exchange,))[0][0] == -1)
 
 
+def test_malformed_vote_buttons_are_answered_without_an_error(fake: FakeBotAPI, bot: Bot) -> None:
+    """Forged vote and review data ("²", 20 digits) get a plain answer; nothing reaches the error handler."""
+    fake.send_text(2045, "what is the IOM")
+    (call,) = fake.wait_sent(2045)
+    answered = len([c for c in fake.calls if c.method == "answerCallbackQuery"])
+    logged = len(bot.log)
+    for data in ("f:²:1", "f:99999999999999999999:1"):
+        fake.press(2045, call.result, data)
+    for data in ("r:²:correct", "r:99999999999999999999:wrong"):
+        fake.press(MODERATOR, call.result, data)
+    fake.wait_for(lambda: len([c for c in fake.calls if c.method == "answerCallbackQuery"]) >= answered + 4)
+    assert "error while handling" not in bot.log[logged:]
+
+
+def test_an_update_the_bot_cannot_read_does_not_stop_polling(fake: FakeBotAPI, bot: Bot) -> None:
+    """A malformed update is skipped with a one-line warning; the next message is answered; nothing raw is logged."""
+    logged = len(bot.log)
+    fake.push({"message": {"message_id": "not a number", "text": "SECRET-TEXT-4711"}})
+    fake.send_text(2046, "what is the ILO")
+    assert "Sources:" in fake.wait_sent(2046)[0].params["text"]
+    assert "skipped an update the bot cannot read" in bot.log[logged:]
+    assert "SECRET-TEXT-4711" not in bot.log and "CRITICAL" not in bot.log[logged:]
+
+
+@pytest.mark.parametrize("base", ["fake", "https//api.telegram.org/bot", "ftp://127.0.0.1/bot"])
+def test_a_bad_start_is_one_line_without_the_token(fake: FakeBotAPI, tmp_path: Path, base: str) -> None:
+    """A rejected token or a mistyped API address: exit 2, one line, no token, no traceback, no leaked session."""
+    if base == "fake":
+        fake.fail_next("getMe", 401, "Unauthorized")
+        base = f"http://127.0.0.1:{fake.port}/bot"
+    env = _environment(base, tmp_path)
+    done = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    errors = [line for line in done.stderr.splitlines() if "error" in line.casefold()]
+    assert done.returncode == 2 and len(errors) == 1 and errors[0].startswith("config error: ")
+    assert TOKEN not in done.stderr and TOKEN.split(":")[1] not in done.stderr
+    assert "Traceback" not in done.stderr and "Unclosed" not in done.stderr
+
+
 def test_forget_deletes_everything_about_the_user(fake: FakeBotAPI, bot: Bot, data_dir: Path) -> None:
     """/forget → confirm: every row of that user is deleted, and the reply says how many."""
     fake.send_text(2021, "what is the ILO")

@@ -14,7 +14,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from handlers.transport import AiohttpRequest, _given
+from handlers.transport import AiohttpRequest, _given, readable_updates
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -173,3 +173,32 @@ def test_no_proxy_exempts_its_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
 
     status, _ = _exchange(handler, "getMe", _data())
     assert status == 200
+
+
+@pytest.mark.parametrize("address", ["https//api.telegram.org/bot123:SECRET/getMe", "ftp://x/bot123:SECRET/getMe"])
+def test_a_mistyped_address_never_shows_the_token(address: str) -> None:
+    """aiohttp quotes the address in its error; the NetworkError PTB sees does not hold the token."""
+
+    async def run() -> None:
+        request = AiohttpRequest(1)
+        try:
+            await request.initialize()
+            await request.do_request(address, "POST")
+        finally:
+            await request.shutdown()
+
+    with pytest.raises(NetworkError) as caught:
+        asyncio.run(run())
+    assert "SECRET" not in str(caught.value) and caught.value.__cause__ is None
+
+
+def test_an_update_ptb_cannot_read_is_cut_to_its_id() -> None:
+    """One malformed update in a batch keeps its id (so the offset moves on); the others are untouched."""
+    good = {"update_id": 2, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "hi"}}
+    batch = {"ok": True, "result": [{"update_id": 1, "message": {"message_id": "x"}}, good]}
+    result = json.loads(readable_updates(json.dumps(batch).encode()))["result"]
+    assert result == [{"update_id": 1}, good]
+    assert (
+        readable_updates(json.dumps({"ok": True, "result": [good]}).encode())
+        == json.dumps({"ok": True, "result": [good]}).encode()
+    )

@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
+import pytest
 import yaml
 
+from bot import yamlfile
 from bot.yamlfile import load_yaml
 
 
@@ -106,3 +108,45 @@ def test_unknown_tag_is_a_problem(tmp_path: Path) -> None:
     located, problems = load_yaml(path)
     assert located is None
     assert problems[0].line == 2
+
+
+def test_deeply_nested_brackets_are_refused_before_parsing(tmp_path: Path) -> None:
+    """200 KB of '[' (which crashes libyaml) is one problem naming its line."""
+    path = tmp_path / "deep.yaml"
+    path.write_text("entries:\n  - " + "[" * 200_000, encoding="utf-8")
+    data, problems = load_yaml(path)
+    assert data is None and [(p.line, p.message) for p in problems] == [(2, "brackets nested more than 50 deep")]
+
+
+def test_aliases_cannot_blow_a_small_file_up(tmp_path: Path) -> None:
+    """5,000 aliases to a 5,000-item list is refused at once, with the line."""
+    path = tmp_path / "bomb.yaml"
+    items = ", ".join(["x"] * 5000)
+    path.write_text(f"a: &a [{items}]\nb: [{', '.join(['*a'] * 5000)}]\n", encoding="utf-8")
+    data, problems = load_yaml(path)
+    assert data is None and problems[0].line == 1 and "aliases repeat" in problems[0].message
+
+
+def test_a_file_past_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file larger than MAX_BYTES is not read at all."""
+    monkeypatch.setattr(yamlfile, "MAX_BYTES", 100)
+    path = tmp_path / "big.yaml"
+    path.write_text("a: " + "x" * 200, encoding="utf-8")
+    data, problems = load_yaml(path)
+    assert data is None and "split it" in problems[0].message
+
+
+def test_an_over_indented_dash_is_an_error_not_a_merge(tmp_path: Path) -> None:
+    """'- b' indented under '- a' would make one phrasing "a - b": reported at its line."""
+    path = tmp_path / "k.yaml"
+    path.write_text("en:\n  - What is the ILO?\n    - What does the ILO do?\n  - Apa itu ILO?\n", encoding="utf-8")
+    _, problems = load_yaml(path)
+    assert [p.line for p in problems] == [2] and "indented too far" in problems[0].message
+
+
+def test_a_phrasing_with_a_dash_on_one_line_is_fine(tmp_path: Path) -> None:
+    """ "ASEAN - what is it?" on its own line is one phrasing, as written."""
+    path = tmp_path / "k.yaml"
+    path.write_text("en:\n  - ASEAN - what is it?\n", encoding="utf-8")
+    data, problems = load_yaml(path)
+    assert problems == [] and data.data == {"en": ["ASEAN - what is it?"]}
