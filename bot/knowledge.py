@@ -35,7 +35,8 @@ REQUIRED_MESSAGES = (
     "ticket_closed", "ticket_reply", "no_ticket", "cmd_human", "cmd_end",
     # moderators and admins
     "staff_review_empty", "staff_review_item", "staff_verdict_correct", "staff_verdict_wrong",
-    "staff_verdict_new_entry", "staff_saved", "staff_gone", "staff_export_caption", "staff_reply_usage",
+    "staff_verdict_new_entry", "staff_saved", "staff_gone", "staff_export_caption", "staff_export_too_big",
+    "staff_reply_usage",
     "staff_close_usage", "staff_not_a_relay", "staff_ticket_not_open", "staff_ticket_closed", "staff_no_tickets",
     "staff_ticket_line",
     "staff_open_tickets", "staff_reloaded", "staff_not_reloaded", "staff_version", "staff_reload_refused",

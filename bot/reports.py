@@ -10,9 +10,9 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from rapidfuzz import fuzz
@@ -117,6 +117,17 @@ CSV_HEADER = csv_line(COLUMNS)
 
 def csv_row(row: dict[str, Any]) -> str:
     return csv_line(row.get(column) for column in COLUMNS)
+
+
+async def write_csv(rows: AsyncIterable[dict[str, Any]], out: BinaryIO, limit: int) -> bool:
+    """The CSV export (BOM, header, rows) into ``out``, a file: memory stays flat whatever the log's
+    size. False, with the writing stopped, once it passes ``limit`` bytes."""
+    out.write((CSV_BOM + CSV_HEADER).encode("utf-8"))
+    async for row in rows:
+        out.write(csv_row(row).encode("utf-8"))
+        if out.tell() > limit:
+            return False
+    return True
 
 
 def jsonl_row(row: dict[str, Any]) -> str:

@@ -6,9 +6,10 @@ polite refusal, and the attempt is logged as an event with the command name only
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import io
 import json
+import tempfile
 
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.ext import ContextTypes
@@ -17,6 +18,9 @@ from bot import reports
 from bot.schema import Lang
 from bot.storage import VERDICTS, Filter, days_ago, row_id
 from handlers import access, render, services
+
+#: Telegram takes documents up to 50 MB from a bot; a little below, for the multipart around it.
+EXPORT_LIMIT = 49 * 1024 * 1024
 
 
 # --- /forget ---------------------------------------------------------------------------------
@@ -141,10 +145,15 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services.get(context)
     days = _number(context, 30, svc.settings.retention_days)
-    buffer = io.BytesIO()
-    buffer.write((reports.CSV_BOM + reports.CSV_HEADER).encode("utf-8"))
-    async for row in svc.storage.stream(Filter(since=days_ago(days))):
-        buffer.write(reports.csv_row(row).encode("utf-8"))
+    lang = await svc.language(update)
     name = f"exchanges-last-{days}-days-{dt.datetime.now(dt.UTC):%Y%m%d}.csv"
-    caption = svc.text("staff_export_caption", await svc.language(update), days=days)
-    await update.message.reply_document(InputFile(buffer.getvalue(), filename=name), caption=caption)
+    # written to a private temporary file, not held in memory while the log is read
+    with tempfile.TemporaryFile() as spool:
+        async with contextlib.aclosing(svc.storage.stream(Filter(since=days_ago(days)))) as rows:
+            fits = await reports.write_csv(rows, spool, EXPORT_LIMIT)
+        if not fits:
+            await update.message.reply_text(svc.text("staff_export_too_big", lang, days=days))
+            return
+        spool.seek(0)
+        caption = svc.text("staff_export_caption", lang, days=days)
+        await update.message.reply_document(InputFile(spool, filename=name), caption=caption)

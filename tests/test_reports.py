@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import yaml
 
 from bot import logs_cli
 from bot.answer import Responder
-from bot.reports import CSV_HEADER, csv_row, entry_stubs, group_questions
+from bot.reports import CSV_HEADER, csv_row, entry_stubs, group_questions, write_csv
 from bot.storage import COLUMNS, Storage, now_iso
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,3 +191,24 @@ def test_review_stops_cleanly_at_the_end_of_input(tmp_path: Path) -> None:
     text = asyncio.run(scenario())
     assert "[1 of 4]" in text and "please answer c, w, n, s or q" in text and "reply to " in text
     assert "Stopped." in text and "1 verdict(s) saved." in text
+
+
+def test_the_export_stops_past_its_limit(tmp_path: Path) -> None:
+    """Written to a file, with a BOM; past the byte limit it stops and says so."""
+
+    async def rows(count: int) -> AsyncIterator[dict[str, object]]:
+        for number in range(count):
+            row = dict.fromkeys(COLUMNS, "")
+            row.update(id=number, question="x" * 100)
+            yield row
+
+    async def export(count: int, limit: int) -> tuple[bool, bytes]:
+        with (tmp_path / f"{count}.csv").open("w+b") as out:
+            fits = await write_csv(rows(count), out, limit)
+            out.seek(0)
+            return fits, out.read()
+
+    fits, content = asyncio.run(export(10, 10_000))
+    assert fits and content.startswith(b"\xef\xbb\xbfid,") and content.count(b"\r\n") == 11
+    fits, content = asyncio.run(export(1000, 10_000))
+    assert not fits and 10_000 < len(content) < 10_300

@@ -569,3 +569,12 @@ def test_crash_safety_every_answered_message_has_its_row(fake: FakeBotAPI, tmp_p
     assert answered <= logged
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_the_services_repr_holds_no_secret() -> None:
+    """The user-key secret is left out of the services object's repr (logs, debuggers, tracebacks)."""
+    import dataclasses
+
+    from handlers.services import Services
+
+    assert not next(f for f in dataclasses.fields(Services) if f.name == "user_secret").repr
