@@ -75,8 +75,8 @@ PLACEHOLDER = re.compile(r"placeholder", re.IGNORECASE)
 
 
 class WebhookSettings(_Section):
-    # this machine only: PTB's server reads a request's body before it checks the secret token, so it
-    # belongs behind a reverse proxy that limits bodies (issue 13)
+    # this machine only, behind a TLS reverse proxy (handlers/webhook.py checks the secret first and
+    # reads at most 1 MB, but TLS and connection limits are the proxy's job)
     listen: str = "127.0.0.1"
     port: int = Field(8443, ge=1, le=65535)
     path: str = "telegram"

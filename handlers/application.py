@@ -31,7 +31,7 @@ from bot.secrets_file import USER_SECRET_FILE, load_or_create
 from bot.semantic import SemanticSignal
 from bot.storage import Storage, days_ago
 from bot.watch import Watcher
-from handlers import admin, chat, commands, errors, gate, handoff, moderation, services
+from handlers import admin, chat, commands, errors, gate, handoff, moderation, services, webhook
 from handlers.processor import PerUserProcessor
 from handlers.transport import AiohttpRequest, redact_url
 
@@ -211,13 +211,8 @@ def run(settings: Settings, application: Application) -> None:  # type: ignore[t
             settings.data_dir / WEBHOOK_SECRET_FILE,
             hook.secret_token.get_secret_value() if hook.secret_token else None,
         )
-        application.run_webhook(
-            listen=hook.listen,
-            port=hook.port,
-            url_path=hook.path,
-            webhook_url=hook.url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        assert hook.url is not None  # checked by the command line before the bot is built
+        # our own server, not PTB's run_webhook: the secret is checked before a body is read
+        webhook.run(application, hook.listen, hook.port, hook.path, hook.url, secret)
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=POLL_INTERVAL)

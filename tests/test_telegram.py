@@ -515,7 +515,8 @@ def _free_port() -> int:
 
 
 def test_webhook_checks_the_secret_token(fake: FakeBotAPI, tmp_path: Path) -> None:
-    """Webhook mode: setWebhook is called with the secret; a wrong secret is rejected, the right one answered."""
+    """Webhook mode: setWebhook is called with the secret; a wrong secret is refused, the right one answered;
+    a body over 1 MB is refused (413) even with the secret."""
     port = _free_port()
     env = _environment(
         f"http://127.0.0.1:{fake.port}/bot", tmp_path, MIGRANT_BOT_MODE="webhook",
@@ -536,6 +537,10 @@ def test_webhook_checks_the_secret_token(fake: FakeBotAPI, tmp_path: Path) -> No
         assert right is not None and right.status_code == 200
         (call,) = fake.wait_sent(2101)
         assert "International Labour Organisation" in call.params["text"]
+        big = {"update_id": 900002, "message": fake.message(2102, "x" * 2_000_000)}
+        assert (_post(url, big, "s3cret-Token") or httpx.Response(0)).status_code == 413
+        assert (_post(url, big, "wrong") or httpx.Response(0)).status_code == 403
+        assert fake.sent(2102) == []
     finally:
         assert running.stop() == 0, running.log
 
