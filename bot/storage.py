@@ -98,6 +98,10 @@ COLUMNS = ("id", "at", "user_key", "chat_type", "language", "question", "kind", 
 VERDICTS = ("correct", "wrong", "new_entry")
 
 
+#: A ticket message is kept whole: Telegram's longest message.
+MAX_TICKET_TEXT = 4096
+
+
 def row_id(text: str) -> int | None:
     """A row number as a button or a moderator writes it ("12", "#12"), or ``None``: only ASCII
     digits ("²".isdigit() is true, but int() refuses it), and within SQLite's integer range."""
@@ -426,12 +430,29 @@ class Storage:
         )
         return rows[0] if rows else None
 
+    async def unrelayed(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Workers' messages not yet relayed to the moderators, oldest first (the outbox's queue,
+        which survives a restart)."""
+        return await self._rows(
+            "SELECT id, ticket_id, text FROM ticket_messages WHERE direction = 'in' AND relay_message_id IS NULL "
+            "ORDER BY id LIMIT ?",
+            (limit,),
+        )
+
+    async def set_relayed(self, message_ids: Sequence[int], relay_message_id: int) -> None:
+        """Mark workers' messages relayed, as the moderators' chat message a reply to reaches them by."""
+        await self.db.executemany(
+            "UPDATE ticket_messages SET relay_message_id = ? WHERE id = ?",
+            [(relay_message_id, message_id) for message_id in message_ids],
+        )
+        await self.db.commit()
+
     async def add_ticket_message(self, ticket_id: int, direction: str, text: str,
                                  relay_message_id: int | None = None) -> None:  # fmt: skip
         at = now_iso()
         await self.db.execute(
             "INSERT INTO ticket_messages (ticket_id, at, direction, text, relay_message_id) VALUES (?, ?, ?, ?, ?)",
-            (ticket_id, at, direction, storable(text, MAX_LOGGED_QUESTION * 4), relay_message_id),
+            (ticket_id, at, direction, storable(text, MAX_TICKET_TEXT), relay_message_id),
         )
         await self.db.execute("UPDATE tickets SET last_at = ? WHERE id = ?", (at, ticket_id))
         await self.db.commit()

@@ -32,6 +32,7 @@ from bot.semantic import SemanticSignal
 from bot.storage import Storage, days_ago
 from bot.watch import Watcher
 from handlers import admin, chat, commands, errors, gate, handoff, moderation, services, webhook
+from handlers.outbox import Outbox
 from handlers.processor import PerUserProcessor
 from handlers.transport import AiohttpRequest, redact_url
 
@@ -123,6 +124,9 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     svc: services.Services = application.bot_data[services.KEY]
     await svc.storage.open()
     await _purge(svc)
+    if svc.settings.telegram.moderators_chat is not None:
+        svc.outbox = Outbox(svc.storage, svc.settings.telegram.moderators_chat)
+        svc.outbox.start(application.bot)
     await asyncio.to_thread(svc.responder.prepare)
     if svc.semantic is not None:
         # answering lexically meanwhile: a first start embeds the examples, which takes seconds (the
@@ -164,6 +168,8 @@ async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     svc: services.Services = application.bot_data[services.KEY]
+    if svc.outbox is not None:
+        await svc.outbox.stop()
     await svc.storage.close()
     if svc.semantic is not None:
         svc.semantic.close()

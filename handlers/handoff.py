@@ -33,11 +33,11 @@ def _lang(value: object) -> Lang:
     return "id" if value == "id" else "en"
 
 
-async def _to_moderators(context: ContextTypes.DEFAULT_TYPE, text: str) -> Message | None:
-    chat = services.get(context).settings.telegram.moderators_chat
-    if chat is None:
-        return None
-    return await context.bot.send_message(chat, text)
+def _to_moderators(context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """Queue a notice for the moderators' chat (handlers/outbox.py): never waited for here."""
+    outbox = services.get(context).outbox
+    if outbox is not None:
+        outbox.notice(text)
 
 
 async def open_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -55,7 +55,7 @@ async def open_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     name = "ticket_opened" if created else "ticket_open_already"
     await message.reply_text(svc.text(name, lang, ticket=ticket), reply_markup=back)
     if created:
-        await _to_moderators(
+        _to_moderators(
             context,
             f"🆕 Ticket #{ticket} opened (language: {lang}). Reply to a relayed message to answer, "
             f"or /reply {ticket} text; /close {ticket} ends it.",
@@ -75,7 +75,7 @@ async def end_ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     await svc.storage.close_ticket(int(ticket["id"]))
     await message.reply_text(svc.text("ticket_closed", lang, ticket=ticket["id"]))
-    await _to_moderators(context, f"Ticket #{ticket['id']} was closed by the worker.")
+    _to_moderators(context, f"Ticket #{ticket['id']} was closed by the worker.")
 
 
 async def relay_from_worker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -87,30 +87,11 @@ async def relay_from_worker(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     ticket = await svc.storage.open_ticket_of(svc.key(user.id))
     if ticket is None:
         return False
-    prefix = f"#{ticket['id']}: "
-    relayed: Message | None = None
-    try:  # a long message goes in parts, each marked; a reply to the last reaches the worker
-        for part in _parts(message.text, MAX_MESSAGE - len(prefix)):
-            relayed = await _to_moderators(context, prefix + part)
-    except TelegramError as error:  # the team's chat is unreachable: the message is kept for them anyway
-        log.warning("could not relay a worker's message to the moderators: %s", type(error).__name__)
-    await svc.storage.add_ticket_message(int(ticket["id"]), "in", message.text, relayed.message_id if relayed else None)
+    # stored first, then sent by the outbox: the handler never waits for the moderators' chat
+    await svc.storage.add_ticket_message(int(ticket["id"]), "in", message.text)
+    if svc.outbox is not None:
+        svc.outbox.wake()
     return True
-
-
-def _parts(text: str, room: int) -> list[str]:
-    """``text`` in pieces that fit ``room`` as Telegram counts (UTF-16 units: an emoji is two)."""
-    parts: list[str] = []
-    current: list[str] = []
-    used = 0
-    for char in text:
-        size = 2 if ord(char) > 0xFFFF else 1
-        if used + size > room:
-            parts.append("".join(current))
-            current, used = [], 0
-        current.append(char)
-        used += size
-    return [*parts, "".join(current)]
 
 
 def _from_moderator_chat(update: Update, svc: services.Services) -> bool:
@@ -250,7 +231,4 @@ async def close_idle(context: ContextTypes.DEFAULT_TYPE) -> None:
     days = svc.settings.telegram.handoff_idle_days
     for ticket_id in await svc.storage.idle_tickets(days_ago(days)):
         await _close(context, ticket_id, None)  # erases the chat id, whether or not the team can be told
-        try:
-            await _to_moderators(context, f"Ticket #{ticket_id} closed after {days} days without messages.")
-        except TelegramError as error:
-            log.warning("could not tell the moderators a ticket closed: %s", type(error).__name__)
+        _to_moderators(context, f"Ticket #{ticket_id} closed after {days} days without messages.")

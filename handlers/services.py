@@ -19,6 +19,7 @@ from bot.schema import Lang
 from bot.semantic import Batcher, SemanticSignal
 from bot.storage import Storage, now_iso
 from bot.watch import Watcher
+from handlers.outbox import Outbox
 
 KEY = "services"
 
@@ -37,6 +38,8 @@ class Services:
     semantic: SemanticSignal | None = None
     #: Messages waiting for the model, embedded together.
     meanings: Batcher = field(default_factory=Batcher)
+    #: What goes to the moderators' chat, sent in the background (handlers/outbox.py); None without one.
+    outbox: Outbox | None = None
     #: The HTTP transports of the bot (general, getUpdates), closed by run() if the start fails.
     transports: tuple[BaseRequest, ...] = ()
     #: Background work started outside PTB's running state (post_init), held until it ends.
