@@ -268,7 +268,7 @@ class Responder:
         answer best answers it (e5's query–passage reading), both closely, and the matcher's unsure
         rules did not hold it back. Fewer readings are not enough: out-of-scope questions share a
         topic with an entry ("where is the ASEAN Secretariat located?"), and the phrasings alone
-        promoted 9–11 of the question sets' out-of-scope questions (docs/matching.md)."""
+        promoted 10–13 of the question sets' out-of-scope questions (docs/matching.md)."""
         if reply.kind != "suggestions" or reply.unsure or not reply.suggestions or self.semantic is None:
             return reply
         offered = reply.suggestions[0].entry_id

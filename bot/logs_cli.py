@@ -20,7 +20,7 @@ from bot import reports
 from bot.answer import Kind, Responder
 from bot.config import ConfigError, Settings
 from bot.schema import Lang
-from bot.storage import Filter, Storage, days_ago, now_iso
+from bot.storage import REVIEWED_KINDS, Filter, Storage, days_ago, now_iso
 
 FORMATS = {"table": (reports.TABLE_HEADER, reports.table_row),
            "csv": (reports.CSV_BOM + reports.CSV_HEADER, reports.csv_row),
@@ -155,15 +155,17 @@ async def _review(storage: Storage, out: TextIO, ask: Callable[[str], str] = inp
             note = ask("note (optional): ").strip() or None
             await storage.set_verdict(int(row["id"]), keys[choice], note)
             done += 1
+        else:
+            out.write("Nothing left to review.\n")
+            return 0
     except (EOFError, KeyboardInterrupt):
         out.write("\nStopped.\n")
-        row = {}
-    out.write("Nothing left to review.\n" if row is None else f"{done} verdict(s) saved.\n")
+    out.write(f"{done} verdict(s) saved.\n")
     return 0
 
 
 async def _next(storage: Storage, skipped: set[int]) -> dict[str, Any] | None:
-    for row in await storage.exchanges(Filter(kinds=("answer", "suggestions", "fallback")), limit=len(skipped) + 50):
+    for row in await storage.exchanges(Filter(kinds=REVIEWED_KINDS), limit=len(skipped) + 50):
         if row["verdict"] is None and int(row["id"]) not in skipped:
             return row
     return None

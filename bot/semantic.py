@@ -270,6 +270,10 @@ def for_knowledge(kb: KnowledgeBase, embedder: Embedder, cache: VectorCache) -> 
     )
 
 
+#: A message waiting for the model: the batch function, the text, and where its vector goes.
+_Waiting = tuple[Callable[[Sequence[str]], Vector], str, "asyncio.Future[Vector]"]
+
+
 class Batcher:
     """Embeds the messages waiting at the same moment in one call, in a worker thread. Under load a
     batch costs less per message than single calls (16 questions: 14 ms each instead of 21 ms here:
@@ -280,7 +284,7 @@ class Batcher:
     MAX_BATCH = 16
 
     def __init__(self) -> None:
-        self._waiting: list[tuple[Callable[[Sequence[str]], Vector], str, asyncio.Future[Vector]]] = []
+        self._waiting: list[_Waiting] = []
         self._draining: asyncio.Task[None] | None = None
 
     async def embed(self, embed: Callable[[Sequence[str]], Vector], text: str) -> Vector:
@@ -295,8 +299,11 @@ class Batcher:
     async def _drain(self) -> None:
         while self._waiting:
             embed = self._waiting[0][0]
-            batch = [item for item in self._waiting if item[0] == embed][: self.MAX_BATCH]
-            self._waiting = [item for item in self._waiting if item not in batch]
+            batch: list[_Waiting] = []
+            rest: list[_Waiting] = []
+            for item in self._waiting:
+                (batch if item[0] == embed and len(batch) < self.MAX_BATCH else rest).append(item)
+            self._waiting = rest
             try:
                 vectors = await asyncio.to_thread(embed, [text for _, text, _ in batch])
             except Exception as error:  # each waiting reply falls back on its own, lexically

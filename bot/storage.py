@@ -96,6 +96,9 @@ COLUMNS = ("id", "at", "user_key", "chat_type", "language", "question", "kind", 
            "kb_version", "handling_ms", "feedback", "verdict", "note", "reviewed_at")  # fmt: skip
 
 VERDICTS = ("correct", "wrong", "new_entry")
+#: The kinds of exchange a moderator reviews, and the rows still waiting for a verdict.
+REVIEWED_KINDS = ("answer", "suggestions", "fallback")
+_UNREVIEWED = f"verdict IS NULL AND kind IN {REVIEWED_KINDS!r}"
 
 
 #: A ticket message is kept whole: Telegram's longest message.
@@ -278,12 +281,7 @@ class Storage:
 
     async def unreviewed(self) -> int:
         """How many answers, suggestions and fallbacks have no moderator's verdict yet."""
-        return int(
-            await self._value(
-                "SELECT COUNT(*) FROM exchanges WHERE verdict IS NULL AND kind IN ('answer', 'suggestions', 'fallback')"
-            )
-            or 0
-        )
+        return int(await self._value(f"SELECT COUNT(*) FROM exchanges WHERE {_UNREVIEWED}") or 0)
 
     async def set_feedback(self, exchange_id: int, user_key: str, value: int) -> bool:
         """A 👍 (1) or 👎 (-1) on one's own exchange; False when it is not theirs or is gone."""
@@ -366,10 +364,7 @@ class Storage:
         )
 
     async def next_unreviewed(self) -> dict[str, Any] | None:
-        rows = await self._rows(
-            "SELECT * FROM exchanges WHERE verdict IS NULL AND kind IN ('answer', 'suggestions', 'fallback') "
-            "ORDER BY id DESC LIMIT 1"
-        )
+        rows = await self._rows(f"SELECT * FROM exchanges WHERE {_UNREVIEWED} ORDER BY id DESC LIMIT 1")
         return rows[0] if rows else None
 
     async def set_verdict(self, exchange_id: int, verdict: str, note: str | None = None) -> bool:
