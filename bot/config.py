@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 
 from bot.schema import Lang
@@ -94,7 +95,9 @@ class WebhookSettings(_Section):
 
 class Settings(_Section):
     knowledge_dir: Path = BUNDLED_KNOWLEDGE
-    data_dir: Path = Path("data")
+    #: Beside the config file when there is one (load_settings), else one folder per account, so
+    #: that chatting from another working directory finds the same conversation log.
+    data_dir: Path = Field(default_factory=lambda: default_data_dir())
     database: Path | None = None
     retention_days: int = Field(90, ge=1)
     user_key_secret: SecretStr | None = None
@@ -158,6 +161,13 @@ class Settings(_Section):
     def moderators(self) -> frozenset[int]:
         """Who may use the moderator commands: the moderators and the admins."""
         return frozenset(self.telegram.moderators) | frozenset(self.telegram.admins)
+
+
+def default_data_dir() -> Path:
+    """The account's data folder for this bot, where the operating system keeps such data
+    (~/.local/share/migrant-bot or $XDG_DATA_HOME on Linux, ~/Library/Application Support on
+    macOS, %LOCALAPPDATA% on Windows): platformdirs knows each platform's convention."""
+    return platformdirs.user_data_path("migrant-bot", appauthor=False)
 
 
 def _ids(text: str) -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,8 @@ DATA = Path(__file__).parent / "data"
 # first start embeds the knowledge base's examples, seconds each time. Bot processes get it off too
 # (tests/test_telegram.py _environment) except those started with a warm vector cache.
 os.environ["MIGRANT_BOT_SEMANTIC"] = "off"
+# Without a config file the bot keeps its data in the account's data folder: never the tester's own.
+os.environ["MIGRANT_BOT_DATA_DIR"] = tempfile.mkdtemp(prefix="migrant-bot-tests-")
 
 
 @pytest.fixture(scope="session")

@@ -98,6 +98,8 @@ class FakeBotAPI:
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        #: Seconds every method but getUpdates takes to answer, as a distant Bot API would.
+        self.latency = 0.0
 
     # --- life cycle -------------------------------------------------------------------------
     def start(self) -> str:
@@ -192,6 +194,8 @@ class FakeBotAPI:
         if request.match_info["token"] != TOKEN:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         params = await self._params(request)
+        if self.latency and method != "getUpdates":
+            await asyncio.sleep(self.latency)
         with self._lock:
             failures = self._failures.get(method)
             failure = failures.pop(0) if failures else None

@@ -27,6 +27,16 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     assert settings.data_dir == tmp_path / "data"
 
 
+def test_data_folder_is_the_same_from_any_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a config file, chatting from another folder finds the same conversation log."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    first = load_settings(environ={}).data_dir
+    monkeypatch.chdir(tmp_path / "b")
+    assert first.is_absolute() and load_settings(environ={}).data_dir == first
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [

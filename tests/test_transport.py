@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiohttp import web
@@ -19,9 +20,9 @@ from handlers.transport import AiohttpRequest, _given, readable_updates
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-async def _serve(handler: Handler) -> tuple[web.AppRunner, str]:
+async def _serve(handler: Handler, route: str = "/{method}") -> tuple[web.AppRunner, str]:
     app = web.Application()
-    app.router.add_post("/{method}", handler)
+    app.router.add_post(route, handler)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -202,3 +203,160 @@ def test_an_update_ptb_cannot_read_is_cut_to_its_id() -> None:
         readable_updates(json.dumps({"ok": True, "result": [good]}).encode())
         == json.dumps({"ok": True, "result": [good]}).encode()
     )
+
+
+# --- the same behaviour as PTB's own HTTPXRequest on every error path ---------------------------
+TOKEN = "123:SECRET"
+
+
+async def _reply(request: web.Request) -> web.StreamResponse:
+    """The Bot API's answers, good and bad, chosen by the path: /bot<token>/<case>."""
+    case = request.match_info["case"]
+    if case == "slow":
+        await asyncio.sleep(2)
+    if case == "hangup":
+        assert request.transport is not None
+        request.transport.close()
+        await asyncio.sleep(1)
+    replies: dict[str, tuple[int, object]] = {
+        "ok": (200, {"ok": True, "result": True}),
+        "slow": (200, {"ok": True, "result": True}),
+        "hangup": (200, {"ok": True, "result": True}),  # never reaches the client
+        "bad_request": (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}),
+        "migrated": (
+            400,
+            {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: group upgraded",
+                "parameters": {"migrate_to_chat_id": -100123},
+            },
+        ),
+        "unauthorized": (401, {"ok": False, "error_code": 401, "description": "Unauthorized"}),
+        "forbidden": (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
+        "not_found": (404, {"ok": False, "error_code": 404, "description": "Not Found"}),
+        "conflict": (409, {"ok": False, "error_code": 409, "description": "Conflict: terminated by other getUpdates"}),
+        "flood": (
+            429,
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 7",
+                "parameters": {"retry_after": 7},
+            },
+        ),
+        "server_error": (500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}),
+        "bad_gateway": (502, "<html>Bad Gateway</html>"),
+        "not_json": (200, "<html>maintenance</html>"),
+        "ok_false": (200, {"ok": False, "description": "something odd"}),
+    }
+    status, body = replies[case]
+    if isinstance(body, str):
+        return web.Response(status=status, text=body, content_type="text/html")
+    return web.json_response(body, status=status)
+
+
+@contextlib.asynccontextmanager
+async def _bot_api() -> AsyncIterator[str]:
+    """A Bot API on 127.0.0.1 answering as :func:`_reply` does; yields its address."""
+    runner, base = await _serve(_reply, "/bot{token}/{case}")
+    try:
+        yield base
+    finally:
+        await runner.cleanup()
+
+
+async def _outcome(request: BaseRequest, url: str) -> tuple[str, str]:
+    """What ``request`` makes of a call: the result, or the PTB exception's type and message."""
+    await request.initialize()
+    try:
+        return "result", repr(await request.post(url, read_timeout=0.5))
+    except Exception as error:  # the point is to compare whatever either raises
+        return type(error).__name__, str(error)
+    finally:
+        await request.shutdown()
+
+
+def _both(url_of: Callable[[str], str]) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The outcome of one call through PTB's HTTPXRequest and through AiohttpRequest."""
+    from telegram.request import HTTPXRequest
+
+    async def run() -> tuple[tuple[str, str], tuple[str, str]]:
+        async with _bot_api() as base:
+            theirs = await _outcome(HTTPXRequest(connection_pool_size=2), url_of(base))
+            return theirs, await _outcome(AiohttpRequest(2), url_of(base))
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "ok",
+        "bad_request",
+        "migrated",
+        "unauthorized",
+        "forbidden",
+        "not_found",
+        "conflict",
+        "flood",
+        "server_error",
+        "bad_gateway",
+        "not_json",
+        "ok_false",
+    ],
+)
+def test_every_bot_api_reply_ends_as_with_ptbs_own_transport(case: str) -> None:
+    """Each reply, good or bad, gives the same result or the same PTB exception with the same message."""
+    theirs, ours = _both(lambda base: f"{base}/bot{TOKEN}/{case}")
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("case", ["slow", "hangup"])
+def test_a_failing_connection_raises_the_same_ptb_exception(case: str) -> None:
+    """A reply slower than the read timeout, or a connection dropped mid-request: same PTB exception."""
+    theirs, ours = _both(lambda base: f"{base}/bot{TOKEN}/{case}")
+    assert ours[0] == theirs[0]
+    assert TOKEN not in ours[1]
+
+
+@pytest.mark.parametrize(
+    "url_of",
+    [
+        lambda base: "http://127.0.0.1:9/bot123:SECRET/getMe",  # nothing listens on the discard port
+        lambda base: base.replace("http://", "http//") + "/bot123:SECRET/getMe",
+        lambda base: base.replace("http://", "ftp://") + "/bot123:SECRET/getMe",
+    ],
+    ids=["refused", "no scheme", "wrong scheme"],
+)
+def test_an_unusable_address_is_a_network_error_without_the_token(url_of: Callable[[str], str]) -> None:
+    """Refused or mistyped addresses raise the NetworkError PTB's transport raises, never showing the token."""
+    theirs, ours = _both(url_of)
+    assert ours[0] == theirs[0] == "NetworkError"
+    assert "SECRET" not in ours[1]
+
+
+def test_no_free_connection_is_a_timeout_as_with_ptbs_transport() -> None:
+    """With the only connection busy, a call waits ``pool_timeout`` and raises the same TimedOut."""
+    from telegram.request import HTTPXRequest
+
+    async def outcome(request: BaseRequest, base: str) -> str:
+        await request.initialize()
+        busy = asyncio.create_task(request.post(f"{base}/bot{TOKEN}/slow", read_timeout=5))
+        await asyncio.sleep(0.2)
+        try:
+            await request.post(f"{base}/bot{TOKEN}/ok", pool_timeout=0.2, connect_timeout=0.2)
+            return "result"
+        except Exception as error:  # whatever either raises
+            return type(error).__name__
+        finally:
+            busy.cancel()
+            await asyncio.gather(busy, return_exceptions=True)
+            await request.shutdown()
+
+    async def run() -> tuple[str, str]:
+        async with _bot_api() as base:
+            return await outcome(HTTPXRequest(connection_pool_size=1), base), await outcome(AiohttpRequest(1), base)
+
+    theirs, ours = asyncio.run(run())
+    assert ours == theirs == "TimedOut"
