@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot import sourcetexts
 from bot.bulk import paused_gc
 from bot.problems import Problem, ProblemsError
 from bot.schema import LANGS, NAME_PATTERN, Entry, KnowledgeFile, Lang, Localized, Smalltalk, Source, Topic, Urgent
@@ -186,8 +187,15 @@ def _check_knowledge(directory: Path, phrasing_lines: bool) -> tuple[KnowledgeBa
         problems.extend(file_problems)
         if kfile is not None and located is not None:
             parsed.append((kfile, located))
-    complete = len(parsed) == len(paths)
-    kb, set_problems = _merge(parsed, tuple(paths), digest.hexdigest()[:12], complete, phrasing_lines)
+    text_paths = sourcetexts.text_files(directory)
+    for path in text_paths:  # a source's text decides whether its quotes hold: part of the version
+        digest.update(f"{sourcetexts.FOLDER}/{path.name}".encode() + b"\0")
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    texts, text_problems = sourcetexts.read_texts(text_paths)
+    problems.extend(text_problems)
+    complete = len(parsed) == len(paths) and not text_problems
+    kb, set_problems = _merge(parsed, tuple(paths), digest.hexdigest()[:12], complete, phrasing_lines, texts)
     problems.extend(set_problems)
     return (kb if not problems else None), sorted(problems)
 
@@ -206,6 +214,7 @@ def _merge(
     version: str,
     complete: bool,
     phrasing_lines: bool,
+    texts: dict[str, sourcetexts.SourceText],
 ) -> tuple[KnowledgeBase, list[Problem]]:
     """Merge parsed files; cross-references are checked only when every file parsed (``complete``),
     since a file that failed could hold the missing definitions."""
@@ -252,6 +261,8 @@ def _merge(
         for i, entry in enumerate(kfile.entries):
             if claim("entry", entry.id, located, ("entries", i)):
                 entries[entry.id] = entry
+                if entry.quote is not None:
+                    origin.lines[("quote", entry.id)] = (located.path, located.line_of(("entries", i, "quote", "text")))
                 for lang in LANGS if phrasing_lines else ():
                     for j, _ in enumerate(entry.questions.get(lang)):
                         line = located.line_of(("entries", i, "questions", lang, j))
@@ -314,6 +325,14 @@ def _merge(
                         path, line, f"entry '{entry.id}': answer.{lang} is longer than {MAX_ANSWER_CHARS} characters"
                     )
                 )
+    if complete:
+        problems.extend(
+            sourcetexts.check(
+                {source_id: origin.at("source", source_id) for source_id in sources},
+                [(e.id, e.quote.source, e.quote.text, *origin.at("quote", e.id)) for e in entries.values() if e.quote],
+                texts,
+            )
+        )
     for alarm in urgent if complete else ():
         path, line = origin.at("urgent", alarm.id)
         for other in alarm.related:

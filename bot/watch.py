@@ -8,20 +8,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot import sourcetexts
 from bot.knowledge import knowledge_files
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
 
 def fingerprint(directory: Path) -> Fingerprint:
-    """Name, mtime and size of every knowledge file; any edit, addition or removal changes it."""
+    """Name, mtime and size of every knowledge file and source text; any edit, addition or removal
+    changes it."""
     found = []
-    for path in knowledge_files(directory) if directory.is_dir() else []:
+    paths = [*knowledge_files(directory), *sourcetexts.text_files(directory)] if directory.is_dir() else []
+    for path in paths:
         try:
             stat = path.stat()
         except OSError:
             continue
-        found.append((path.name, stat.st_mtime_ns, stat.st_size))
+        found.append((str(path.relative_to(directory)), stat.st_mtime_ns, stat.st_size))
     return tuple(found)
 
 

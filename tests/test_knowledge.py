@@ -221,3 +221,54 @@ def test_a_bad_concept_name_says_what_a_name_is(kb_copy: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("  pickup: [", "  pick-up: ["), encoding="utf-8")
     _, problems = check_knowledge(kb_copy)
     assert any("'pick-up' is not a valid name (a lower-case letter, then" in p.message for p in problems)
+
+
+def test_an_altered_quote_is_an_error_at_its_line(kb_copy: Path) -> None:
+    """A quote that is not word for word in its source's text is refused at the quote's line."""
+    path = kb_copy / "entries-geneva-2015.yaml"
+    _replace(path, "we all should have the same willingness", "we all must have the same willingness")
+    kb, problems = check_knowledge(kb_copy)
+    assert kb is None
+    line = _line_of(path, "we all must have the same willingness")
+    assert [str(p) for p in problems] == [
+        f"{path}:{line}: entry 'technical-social-protection': the quote is not word for word in "
+        "sources/jakarta-post-2015.txt"
+    ]
+
+
+def test_quote_marks_and_spacing_do_not_count(kb_copy: Path) -> None:
+    """Straight or curly quote marks, line breaks and a quote's final full stop are not differences."""
+    text = kb_copy / "sources" / "jakarta-post-2015.txt"
+    _replace(text, "Under the spirit of ASEAN, we all", "Under the spirit\n  of ASEAN, we all")
+    _replace(text, "workers’ rights", "workers' rights")
+    kb, problems = check_knowledge(kb_copy)
+    assert problems == [] and kb is not None
+
+
+def test_a_source_without_its_text_is_an_error(kb_copy: Path) -> None:
+    """Every declared source needs its text, at the line the source is declared."""
+    (kb_copy / "sources" / "asean-consensus-2017.txt").unlink()
+    kb, problems = check_knowledge(kb_copy)
+    path = kb_copy / "sources.yaml"
+    assert kb is None
+    assert [str(p) for p in problems] == [
+        f"{path}:{_line_of(path, '- id: asean-consensus-2017')}: source 'asean-consensus-2017': its text is "
+        "missing; add the publisher's text as sources/asean-consensus-2017.txt (docs/knowledge.md)"
+    ]
+
+
+def test_a_text_no_source_declares_is_an_error(kb_copy: Path) -> None:
+    """A text under sources/ whose name is no source id is reported: most likely a misspelt name."""
+    (kb_copy / "sources" / "jakarta-post.txt").write_text("Some text.", encoding="utf-8")
+    kb, problems = check_knowledge(kb_copy)
+    assert kb is None
+    assert [p.message for p in problems] == ["no source with id 'jakarta-post' is declared for this text"]
+
+
+def test_editing_a_source_text_changes_the_version(kb_copy: Path, kb: KnowledgeBase) -> None:
+    """A reload must notice an edited source text: it decides whether the quotes hold."""
+    (kb_copy / "sources" / "jakarta-post-2015.txt").write_text(
+        (kb_copy / "sources" / "jakarta-post-2015.txt").read_text(encoding="utf-8") + "\nA later correction.\n",
+        encoding="utf-8",
+    )
+    assert load_knowledge(kb_copy).version != kb.version

@@ -60,6 +60,7 @@ def test_uncited_source(kb_copy: Path) -> None:
     """A source that no entry cites is reported at its line."""
     with (kb_copy / "sources.yaml").open("a", encoding="utf-8") as fh:
         fh.write("\n  - id: unused-report\n    title: An unused report\n    publisher: Nobody\n    published: 2024\n")
+    (kb_copy / "sources" / "unused-report.txt").write_text("The report's text.\n", encoding="utf-8")
     (warning,) = _warnings(kb_copy)
     assert warning.message == "source 'unused-report' is not cited by any entry"
     assert warning.path.name == "sources.yaml" and warning.line > 1
