@@ -8,7 +8,7 @@ them its own way without re-deciding anything.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from rapidfuzz import fuzz, process
@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.semantic import Semantic, Vector
 
-Kind = Literal["answer", "suggestions", "fallback", "smalltalk", "help", "non_text", "urgent"]
+#: "dated": the answer for its own time, led by a line that the sources say nothing for the time asked
+#: about (not an answer to the question as asked: the scorer and `eval` do not count it as one).
+Kind = Literal["answer", "dated", "suggestions", "fallback", "smalltalk", "help", "non_text", "urgent"]
 
 #: Questions longer than this are cut before matching: a real question is never this long, and a
 #: 100 KB paste must not cost more than a short one.
@@ -342,6 +344,8 @@ class Responder:
         best = result.best
         if result.outcome == "answer" and best is not None:
             return self._answer(question, lang, self.kb.entries[best.entry_id], best.score)
+        if result.dated and best is not None:
+            return self._dated(question, lang, self.kb.entries[best.entry_id], best.score, result.dated)
         if result.outcome == "suggestions" and best is not None:
             offered = [
                 Suggestion(c.entry_id, self.kb.entries[c.entry_id].questions.get(lang)[0])
@@ -353,6 +357,15 @@ class Responder:
                          unsure=result.unsure)  # fmt: skip
         text = f"{self.kb.message('fallback', lang)}\n\n{self.referral(lang)}"
         return Reply(question, "fallback", lang, text, None, best.score if best else 0.0)
+
+    def _dated(self, question: str, lang: Lang, entry: Entry, score: float, when: str) -> Reply:
+        """The answer to a question about another time than its sources' ("now", "in 2023"), led by
+        one plain sentence that the sources say nothing for that time and how old what they say is."""
+        latest = max((self.kb.sources[s].published for s in entry.sources), key=lambda d: d.split("-"))
+        name = "dated_now" if when == "now" else "dated_year"
+        lead = self.kb.message(name, lang).format(year=when, date=format_date(latest, lang))
+        answer = self._answer(question, lang, entry, score)
+        return replace(answer, kind="dated", text=f"{lead}\n\n{answer.text}")
 
     def _answer(self, question: str, lang: Lang, entry: Entry, score: float) -> Reply:
         sources = [self.kb.sources[s] for s in entry.sources]

@@ -25,6 +25,7 @@ from bot.yamlfile import LocatedData, PathKey, load_yaml
 #: Texts the core itself needs; the knowledge base must define each in both languages.
 REQUIRED_MESSAGES = (
     "help", "fallback", "referral", "referral_lead", "did_you_mean", "sources_heading", "also_published",
+    "dated_now", "dated_year",
     # the Telegram front end
     "welcome", "privacy_note", "privacy", "language_prompt", "language_set", "non_text", "flood", "error",
     "feedback_thanks", "choose_topic", "choose_question", "back", "topics_button",

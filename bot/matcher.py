@@ -91,6 +91,9 @@ class MatchResult:
     #: The question names a time ("now", "2023"), a number or a name the best entry's answer does
     #: not state: at best suggestions, whatever else says otherwise.
     unsure: bool = False
+    #: When the time is all that held the answer back: "now", or the year asked about. The reply
+    #: gives the dated answer and says the sources hold nothing for that time.
+    dated: str | None = None
 
     @property
     def best(self) -> Candidate | None:
@@ -278,14 +281,17 @@ class Matcher:
             candidates.append(Candidate(entry_id, round(score, 1), entry.texts[best], recall, precision, similarity))
         candidates.sort(key=lambda c: (-c.score, c.entry_id))
         # Every source is dated, so "now" and "next" are not the knowledge base's to answer.
-        unsure = not self._present.isdisjoint(every)
+        when = "now" if not self._present.isdisjoint(every) else None
+        unsure = False
         if candidates:
             spoken = self._spoken_of(candidates[0].entry_id)
             # A number no phrasing uses ("13th conference", "convention 189") means a thing with no
             # entry, unless it is a year the answer states ("Cebu Declaration 2007").
             numbers = {t for m, t in zip(mapped, tokens, strict=True) if m is None and t.isdigit()}
             # A year is a time: "the Minister of Manpower in 2023" is not answered with 2015's.
-            numbers |= {t for t in tokens if _YEAR.fullmatch(t)}
+            years = sorted(t for t in tokens if _YEAR.fullmatch(t) and t not in spoken)
+            when = years[0] if years else when
+            numbers -= set(years)
             # The answer must speak of every name the question does: "Singapore's Ministry of
             # Manpower" is not answered with Indonesia's, however alike the words are. A name no
             # phrasing uses counts too: "agency fees to Hong Kong" does not get the Consensus on fees.
@@ -299,8 +305,12 @@ class Matcher:
             )
             if not numbers <= spoken or not named <= spoken or not quoted:
                 unsure = True
-        outcome = self._decide(candidates, unknown_share, unsure, len(tokens))
-        return MatchResult(outcome, tuple(candidates[:10]), unknown_share, unsure)
+        outcome = self._decide(candidates, unknown_share, unsure or when is not None, len(tokens))
+        # Only the time stood in the way of an answer: the dated answer, said to be dated.
+        dated = when if when and not unsure and outcome == "suggestions" else None
+        if dated and self._decide(candidates, unknown_share, False, len(tokens)) != "answer":
+            dated = None
+        return MatchResult(outcome, tuple(candidates[:10]), unknown_share, unsure or when is not None, dated)
 
     def _decide(self, candidates: list[Candidate], unknown_share: float, unsure: bool, words: int) -> Outcome:
         """The threshold ladder; ``unsure`` questions get suggestions at best."""

@@ -97,7 +97,7 @@ COLUMNS = ("id", "at", "user_key", "chat_type", "language", "question", "kind", 
 
 VERDICTS = ("correct", "wrong", "new_entry")
 #: The kinds of exchange a moderator reviews, and the rows still waiting for a verdict.
-REVIEWED_KINDS = ("answer", "suggestions", "fallback")
+REVIEWED_KINDS = ("answer", "dated", "suggestions", "fallback")
 _UNREVIEWED = f"verdict IS NULL AND kind IN {REVIEWED_KINDS!r}"
 
 
@@ -355,10 +355,11 @@ class Storage:
 
     async def unanswered(self, where: Filter = Filter(), low_score: float = 70.0, limit: int = 500
                          ) -> list[dict[str, Any]]:  # fmt: skip
-        """The latest questions that got a fallback, suggestions, or a low-scoring answer."""
+        """The latest questions that got a fallback, suggestions, a dated answer (the sources say nothing
+        for the time asked about) or a low-scoring answer."""
         clause, args = where.where()
         return await self._rows(
-            f"SELECT * FROM exchanges WHERE {clause} AND (kind IN ('fallback', 'suggestions') OR "
+            f"SELECT * FROM exchanges WHERE {clause} AND (kind IN ('fallback', 'suggestions', 'dated') OR "
             "(kind = 'answer' AND score < ?)) ORDER BY id DESC LIMIT ?",
             [*args, low_score, limit],
         )

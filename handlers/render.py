@@ -75,7 +75,7 @@ def reply_keyboard(reply: Reply, responder: Responder, exchange_id: int | None =
     kb, lang = responder.kb, reply.language
     if reply.kind == "suggestions":
         return InlineKeyboardMarkup([[button(s.question, f"{ENTRY}:{s.entry_id}")] for s in reply.suggestions])
-    if reply.kind == "answer" and reply.entry_id:
+    if reply.kind in ("answer", "dated") and reply.entry_id:
         rows = []
         if exchange_id is not None:
             rows.append([button("👍", f"{FEEDBACK}:{exchange_id}:1"), button("👎", f"{FEEDBACK}:{exchange_id}:-1")])

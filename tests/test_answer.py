@@ -187,3 +187,49 @@ def test_the_fallback_shows_the_configured_contacts(kb: KnowledgeBase) -> None:
 def test_urgent_replies_are_in_the_workers_language(responder: Responder, text: str, language: str) -> None:
     """Indonesian and Malay get the Indonesian reply, English the English one."""
     assert responder.respond(text).language == language
+
+
+def test_a_question_about_another_year_gets_the_dated_answer_said_to_be_dated(responder: Responder) -> None:
+    """ "Minister in 2023": one plain line that the sources say nothing for 2023, then 2015's fact as 2015's."""
+    reply = responder.respond("Who was Indonesia's Minister of Manpower in 2023?")
+    assert reply.kind == "dated" and reply.entry_id == "hanif-dhakiri"
+    lead, rest = reply.text.split("\n\n", 1)
+    assert lead == "The sources here say nothing about this for 2023. What they do say, from June 2015 or earlier:"
+    assert "Manpower Minister in June 2015" in rest and "say nothing about him after June 2015" in rest
+    assert "Sources:" in rest
+
+
+def test_a_question_about_now_says_where_the_sources_stop(responder: Responder) -> None:
+    """ "Who is the minister now" (either language) is told where the sources stop, never a current minister."""
+    english = responder.respond("who is the minister of manpower now")
+    assert english.kind == "dated"
+    assert english.text.startswith("The sources here stop at June 2015: they say nothing about today.")
+    indonesian = responder.respond("siapa menaker sekarang")
+    assert indonesian.kind == "dated" and indonesian.language == "id"
+    assert indonesian.text.startswith("Sumber-sumber di sini berhenti pada Juni 2015")
+
+
+@pytest.mark.parametrize(
+    ("question", "entry", "dated", "later"),
+    [
+        ("Who leads Indonesia's Ministry of Manpower?", "ministry-of-manpower", "June 2015",
+         "say nothing about who leads the ministry today"),
+        ("How many countries are in ASEAN?", "asean", "June 2015", "say nothing later about how many members"),
+        ("What is the ASEAN Economic Community?", "asean-economic-community", "June 2015", "say nothing later"),
+    ],
+)  # fmt: skip
+def test_dated_facts_are_never_stated_as_current(
+    responder: Responder, question: str, entry: str, dated: str, later: str
+) -> None:
+    """Who leads the ministry, ASEAN's size, the AEC: the fact with its date and that the sources stop there."""
+    reply = responder.respond(question)
+    assert reply.kind == "answer" and reply.entry_id == entry
+    assert dated in reply.text and later in reply.text
+
+
+def test_what_the_consensus_covers_is_said_where_a_worker_acts_on_it(responder: Responder) -> None:
+    """The passport and trade-union answers say the Consensus is not binding and is not applied outside ASEAN."""
+    for question in ("Can my employer keep my passport?", "Can migrant workers join a trade union?"):
+        reply = responder.respond(question)
+        assert reply.kind == "answer", question
+        assert "not legally binding" in reply.text and "outside ASEAN" in reply.text

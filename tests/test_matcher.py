@@ -134,3 +134,16 @@ def test_words_asked_of_the_quoted_speaker_are_answered(responder: Responder) ->
     """Asking what the speaker an entry quotes said is still answered."""
     result = responder.matcher.match("what did anwar sanusi say about the bali conference")
     assert result.outcome == "answer" and result.best is not None and result.best.entry_id == "anwar-sanusi"
+
+
+def test_only_a_time_in_the_way_marks_the_result_dated(responder: Responder) -> None:
+    """A question that would be answered but for its year or "now" is marked dated with that time."""
+    assert responder.matcher.match("Who was Indonesia's Minister of Manpower in 2023?").dated == "2023"
+    assert responder.matcher.match("who is the minister of manpower now").dated == "now"
+    assert responder.matcher.match("Who was Indonesia's Minister of Manpower in 2015?").dated is None
+
+
+def test_a_time_beside_another_doubt_is_not_dated(responder: Responder) -> None:
+    """A name the answer does not speak of still blocks the answer, however the time is asked."""
+    result = responder.matcher.match("what is Singapore's Ministry of Manpower now")
+    assert result.outcome != "answer" and result.dated is None
