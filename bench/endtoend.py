@@ -3,6 +3,7 @@
     python -m bench.endtoend                  # 200 users, 5,000 messages: all at once, then at 500/s
     python -m bench.endtoend --rates 0 500 600
     python -m bench.endtoend --semantic --messages 2000 --rates 0 150   # a third take the semantic path
+    python -m bench.endtoend --entries 0 10000 --rates 0 --runs 3       # the same questions, 10,000 more entries
 
 The send cap is lifted (MIGRANT_BOT_SEND_RATE=0) and the flood limit raised so no message is
 dropped; logging is on. Reported: updates per second (messages answered / time from the first
@@ -26,6 +27,7 @@ import time
 from collections import defaultdict, deque
 from pathlib import Path
 
+from bench import synthetic
 from bench.calibrate import reference_ms
 from bench.matching import percentile
 from bot.bulk import paused_gc
@@ -77,9 +79,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(users: int, messages: int, rate: float, semantic: bool = False) -> dict[str, float]:
+def run(users: int, messages: int, rate: float, semantic: bool = False, entries: int = 0) -> dict[str, float]:
     """One run with a fresh bot, fake server and database: ``messages`` from ``users`` users, queued
-    at ``rate`` a second (0: all at once)."""
+    at ``rate`` a second (0: all at once); with ``entries`` generated entries beside the real ones
+    (bench/synthetic.py), the same real questions are asked of a larger knowledge base."""
     spec = load_set(DEV)
     questions = [c["q"] for c in spec["in_scope"] + spec["out_of_scope"]]
     rng = random.Random(3)
@@ -88,9 +91,13 @@ def run(users: int, messages: int, rate: float, semantic: bool = False) -> dict[
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         mix = semantic_mix(messages, data) if semantic else None
+        extra = {}
+        if entries:
+            synthetic.build(data / "knowledge", entries)
+            extra["MIGRANT_BOT_KNOWLEDGE_DIR"] = str(data / "knowledge")
         env = _environment(f"http://127.0.0.1:{fake.port}/bot", data, MIGRANT_BOT_SEND_RATE="0",
                            MIGRANT_BOT_FLOOD_LIMIT="100000",
-                           MIGRANT_BOT_SEMANTIC="on" if semantic else "off")  # fmt: skip
+                           MIGRANT_BOT_SEMANTIC="on" if semantic else "off", **extra)  # fmt: skip
         bot = Bot(env, data / "bot.log")
         try:
             fake.wait_for(lambda: len(fake.sent(method="setMyCommands")) >= 2, timeout=60)
@@ -143,14 +150,20 @@ def main() -> int:
                         help="messages queued per second, one run each (0: all at once)")  # fmt: skip
     parser.add_argument("--semantic", action="store_true",
                         help="semantic signal on; distinct real messages, a third of them unsure")  # fmt: skip
+    parser.add_argument("--entries", type=int, nargs="+", default=[0],
+                        help="generated entries beside the real ones, runs for each (0: the real ones)")  # fmt: skip
+    parser.add_argument("--runs", type=int, default=1, help="runs of each size and rate (a fresh bot each)")
     args = parser.parse_args()
-    print("| users | messages | queued at | updates/s | p50 (ms) | p99 (ms) | bot CPU per update (ms) | logged |")
-    print("|---:|---:|---|---:|---:|---:|---:|---:|")
-    for rate in args.rates:
-        row = run(args.users, args.messages, rate, args.semantic)
-        pace = f"{rate:.0f}/s" if rate else "all at once"
-        print(f"| {args.users} | {args.messages:,} | {pace} | {row['rate']:.0f} | {row['p50']:.1f} | "
-              f"{row['p99']:.1f} | {row['cpu_ms']:.2f} | {row['logged']:,} |", flush=True)  # fmt: skip
+    print("| entries | users | messages | queued at | updates/s | p50 (ms) | p99 (ms) | CPU per update (ms) | logged |")
+    print("|---:|---:|---:|---|---:|---:|---:|---:|---:|")
+    for entries in args.entries:
+        for rate in args.rates:
+            for _ in range(args.runs):
+                row = run(args.users, args.messages, rate, args.semantic, entries)
+                pace = f"{rate:.0f}/s" if rate else "all at once"
+                print(f"| {entries:,} | {args.users} | {args.messages:,} | {pace} | {row['rate']:.0f} | "
+                      f"{row['p50']:.1f} | {row['p99']:.1f} | {row['cpu_ms']:.2f} | {row['logged']:,} |",
+                      flush=True)  # fmt: skip
     targets = "≥ 150 updates/s" if args.semantic else "≥ 500 updates/s, p99 ≤ 50 ms at 500/s"
     print(f"Targets: {targets}, every message logged.")
     print(f"Machine reference (bench/calibrate.py): {reference_ms():.0f} ms; lower is faster.")

@@ -199,6 +199,7 @@ class Responder:
     def prepare(self) -> None:
         """Finish what is otherwise built on first use (see Normalizer.prepare); for a worker thread."""
         self.normalizer.prepare()
+        self.kb.by_topic  # noqa: B018 (built here, off the event loop, not on the first answer)
 
     def attach(self, semantic: Semantic) -> None:
         self.semantic = semantic

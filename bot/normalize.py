@@ -8,15 +8,19 @@ all word lists come from the knowledge base, so admins extend them without touch
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from rapidfuzz import fuzz, process
 
 from bot.morphology import roots
 
+#: Distinct words whose spelling, and whose tokens, are remembered (least recently used out first).
+SPELLING_CACHE = 100_000
+WORD_CACHE = 200_000
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")  # "Singapore's" → "Singapore"
 _REDUPLICATION = re.compile(r"\b([^\W\d_]{2,})2\b")  # Indonesian chat: "anak2" = "anak-anak"
@@ -104,7 +108,6 @@ class Normalizer:
         self._needs_pass = self._starts | {
             w for w, c in self._single.items() if w not in self._word_synonyms and c != (w,)
         }
-        self._expanded: dict[str, tuple[str, ...]] = {}
         self.stopwords = frozenset(fold(w) for w in stopwords)
         # Stopwords are no spelling targets: "hits" must stay an unknown word, not become "his".
         known = set(vocabulary) | set(self._abbreviations)
@@ -118,26 +121,29 @@ class Normalizer:
         for word in sorted(known):
             self._by_first.setdefault(word[0], []).append(word)
             self._by_last.setdefault(word[-1], []).append(word)
-        self._spelling: dict[str, str] = {}
+        # Bounded, least recently used first out: a bot that has seen a million distinct misspellings
+        # keeps the recent ones, not the first 100,000 (functools' cache is C and thread-safe).
+        self.spell: Callable[[str], str] = functools.lru_cache(maxsize=SPELLING_CACHE)(self._spell)
+        self._expand = functools.lru_cache(maxsize=WORD_CACHE)(self._expand_word)
         self._by_root: dict[str, list[str]] | None = None  # see prepare()
         self._by_root_lock = threading.Lock()
 
-    def spell(self, word: str) -> str:
+    def _spell(self, word: str) -> str:
         """For a word the knowledge base does not know: a known word with a root in common
         (:mod:`bot.morphology`: "ditahan" → "menahan"), else the known word closest to it (rapidfuzz
-        ``ratio``) with the same first letter, else with the same last letter; or ``word`` itself."""
+        ``ratio``) with the same first letter, else with the same last letter; or ``word`` itself.
+        Called through the cached ``spell``."""
         if word in self._known_set or word in self.stopwords:
             return word
-        cached = self._spelling.get(word)
-        if cached is not None:
-            return cached
         cutoff = typo_cutoff(word)
-        result = word
-        if cutoff is not None:
-            result = self._same_root(word) or self._closest(word, cutoff) or word
-        if len(self._spelling) < 100_000:
-            self._spelling[word] = result
-        return result
+        if cutoff is None:
+            return word
+        return self._same_root(word) or self._closest(word, cutoff) or word
+
+    def _expand_word(self, word: str) -> tuple[str, ...]:
+        """One word's tokens: its abbreviation's words or its spelling, each made canonical."""
+        found = self._abbreviations.get(word) or (self.spell(word),)
+        return tuple(self._word_synonyms.get(tok, tok) for tok in found)
 
     def _closest(self, word: str, cutoff: float) -> str | None:
         for bucket in (self._by_first.get(word[0], []), self._by_last.get(word[-1], [])):
@@ -174,15 +180,9 @@ class Normalizer:
     def tokens_of(self, split: list[str]) -> list[str]:
         """:meth:`tokens` for text already split by :func:`words`."""
         expanded: list[str] = []
-        cache = self._expanded
+        expand = self._expand
         for word in split:
-            found = cache.get(word)
-            if found is None:
-                found = self._abbreviations.get(word) or (self.spell(word),)
-                found = tuple(self._word_synonyms.get(tok, tok) for tok in found)
-                if len(cache) < 200_000:
-                    cache[word] = found
-            expanded += found
+            expanded += expand(word)
         if self._needs_pass.isdisjoint(expanded):
             return _without_repeats(expanded)
         canonical: list[str] = []

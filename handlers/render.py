@@ -93,9 +93,13 @@ def related(responder: Responder, entry_id: str, limit: int = 3) -> list[str]:
     """The entry's own related list, filled up with entries of the same topic."""
     kb = responder.kb
     entry = kb.entries[entry_id]
-    chosen = [e for e in entry.related if e in kb.entries and e != entry_id]
-    chosen += [e.id for e in kb.entries.values() if e.topic == entry.topic and e.id != entry_id and e.id not in chosen]
-    return chosen[:limit]
+    chosen = [e for e in entry.related if e in kb.entries and e != entry_id][:limit]
+    for other in kb.by_topic.get(entry.topic, ()):
+        if len(chosen) >= limit:
+            break
+        if other != entry_id and other not in chosen:
+            chosen.append(other)
+    return chosen
 
 
 def topics_keyboard(responder: Responder, lang: Lang) -> InlineKeyboardMarkup:

@@ -272,3 +272,11 @@ def test_editing_a_source_text_changes_the_version(kb_copy: Path, kb: KnowledgeB
         encoding="utf-8",
     )
     assert load_knowledge(kb_copy).version != kb.version
+
+
+def test_entries_by_topic_hold_every_entry_once_in_file_order(kb: KnowledgeBase) -> None:
+    """The topic index the related questions are filled from lists each entry once, under its topic."""
+    listed = [entry_id for ids in kb.by_topic.values() for entry_id in ids]
+    assert sorted(listed) == sorted(kb.entries)
+    for topic, ids in kb.by_topic.items():
+        assert list(ids) == [e.id for e in kb.entries.values() if e.topic == topic]

@@ -96,3 +96,18 @@ def test_prepared_in_advance_reads_the_same() -> None:
     for text in ("ditahan", "kiriman anak", "tahan"):
         assert ready.tokens(text) == lazy.tokens(text)
     assert ready.tokens("kiriman") == ["pengiriman"]
+
+
+def test_spelling_cache_keeps_the_recent_words_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past its size the cache drops the least recently used word and keeps caching new ones."""
+    import bot.normalize
+
+    monkeypatch.setattr(bot.normalize, "SPELLING_CACHE", 2)
+    small = Normalizer(abbreviations={}, synonyms=[], stopwords=[], vocabulary=["labour", "inspection", "human"])
+    for word in ("labuor", "inspektion", "humann"):
+        small.spell(word)
+    assert small.spell("humann") == "human"  # the newest word, cached although the cache was full
+    info = small.spell.cache_info()  # type: ignore[attr-defined]
+    assert (info.hits, info.currsize) == (1, 2)
+    small.spell("labuor")  # the oldest was dropped: worked out again
+    assert small.spell.cache_info().misses == 4  # type: ignore[attr-defined]

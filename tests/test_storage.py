@@ -39,6 +39,20 @@ def test_wal_journal(tmp_path: Path) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_every_commit_is_synced_to_disk(tmp_path: Path) -> None:
+    """synchronous=FULL on the bot's connection: a logged exchange survives a power loss, not only a crash."""
+
+    async def scenario() -> int:
+        storage = Storage(tmp_path / "db.sqlite3")
+        await storage.open()
+        try:
+            return int((await storage._rows("PRAGMA synchronous"))[0]["synchronous"])
+        finally:
+            await storage.close()
+
+    assert asyncio.run(scenario()) == 2  # FULL (NORMAL is 1); a per-connection setting, so read on the bot's own
+
+
 async def _open_close(path: Path) -> None:
     storage = Storage(path)
     await storage.open()
