@@ -194,7 +194,7 @@ def test_a_question_about_another_year_gets_the_dated_answer_said_to_be_dated(re
     reply = responder.respond("Who was Indonesia's Minister of Manpower in 2023?")
     assert reply.kind == "dated" and reply.entry_id == "hanif-dhakiri"
     lead, rest = reply.text.split("\n\n", 1)
-    assert lead == "The sources here say nothing about this for 2023. What they do say, from June 2015 or earlier:"
+    assert lead == "The sources for this answer say nothing about 2023. What they do say, from June 2015 or earlier:"
     assert "Manpower Minister in June 2015" in rest and "say nothing about him after June 2015" in rest
     assert "Sources:" in rest
 
@@ -203,10 +203,10 @@ def test_a_question_about_now_says_where_the_sources_stop(responder: Responder) 
     """ "Who is the minister now" (either language) is told where the sources stop, never a current minister."""
     english = responder.respond("who is the minister of manpower now")
     assert english.kind == "dated"
-    assert english.text.startswith("The sources here stop at June 2015: they say nothing about today.")
+    assert english.text.startswith("The sources for this answer stop at June 2015: they say nothing about today.")
     indonesian = responder.respond("siapa menaker sekarang")
     assert indonesian.kind == "dated" and indonesian.language == "id"
-    assert indonesian.text.startswith("Sumber-sumber di sini berhenti pada Juni 2015")
+    assert indonesian.text.startswith("Sumber-sumber untuk jawaban ini berhenti pada Juni 2015")
 
 
 @pytest.mark.parametrize(
