@@ -78,7 +78,7 @@ def test_urgent_indonesian_gets_contacts_then_the_answer(fake: FakeBotAPI, bot: 
         "Sepertinya paspor atau dokumen Anda ditahan.\n\n"
         "Jika Anda dalam bahaya atau butuh bantuan sekarang, silakan hubungi:\nTEST-HOTLINE-ID"
     )
-    assert text.index("TEST-HOTLINE-ID") < text.index("/human") < text.index("tidak boleh menahan paspor")
+    assert text.index("TEST-HOTLINE-ID") < text.index("/human") < text.index("seharusnya tidak menahan paspor")
     assert "Sumber:" in text
 
 
