@@ -23,20 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.fakebotapi import FakeBotAPI
-from tests.test_telegram import Bot, _environment
+from tests.test_handoff import start_bot
 
-TEAM_CHAT, MODERATOR, BYSTANDER = -7770001, 5555, 424242
+BYSTANDER = 424242
 QUESTION = "what is the ILO"
-
-
-def _start(fake: FakeBotAPI, data: Path, **extra: str) -> Bot:
-    env = _environment(
-        f"http://127.0.0.1:{fake.port}/bot", data, MIGRANT_BOT_MODERATORS=str(MODERATOR),
-        MIGRANT_BOT_MODERATORS_CHAT=str(TEAM_CHAT), **extra,
-    )  # fmt: skip
-    running = Bot(env, data / "bot.log")
-    fake.wait_for(lambda: len([c for c in fake.calls if c.method == "setMyCommands"]) >= 2, timeout=60)
-    return running
 
 
 def _open_tickets(fake: FakeBotAPI, workers: list[int]) -> None:
@@ -73,7 +63,7 @@ def bystander_wait(load: Callable[[FakeBotAPI], None], send_rate: str | None = N
     fake = FakeBotAPI()
     fake.start()
     with tempfile.TemporaryDirectory() as folder:
-        bot = _start(fake, Path(folder), **({"MIGRANT_BOT_SEND_RATE": send_rate} if send_rate else {}))
+        bot = start_bot(fake, Path(folder), "bot", **({"MIGRANT_BOT_SEND_RATE": send_rate} if send_rate else {}))
         try:
             load(fake)
             update = fake.send_text(BYSTANDER, QUESTION)

@@ -199,12 +199,9 @@ def _check_knowledge(directory: Path, phrasing_lines: bool) -> tuple[KnowledgeBa
         problems.extend(file_problems)
         if kfile is not None and located is not None:
             parsed.append((kfile, located))
-    text_paths = sourcetexts.text_files(directory)
-    for path in text_paths:  # a source's text decides whether its quotes hold: part of the version
-        digest.update(f"{sourcetexts.FOLDER}/{path.name}".encode() + b"\0")
-        with contextlib.suppress(OSError):
-            digest.update(path.read_bytes())
-    texts, text_problems = sourcetexts.read_texts(text_paths)
+    texts, text_problems = sourcetexts.read_texts(sourcetexts.text_files(directory))
+    for source_id, text in texts.items():  # a source's text decides whether its quotes hold: part of the version
+        digest.update(f"{sourcetexts.FOLDER}/{source_id}\0{text.text}".encode())
     problems.extend(text_problems)
     complete = len(parsed) == len(paths) and not text_problems
     kb, set_problems = _merge(parsed, tuple(paths), digest.hexdigest()[:12], complete, phrasing_lines, texts)

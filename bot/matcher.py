@@ -305,11 +305,11 @@ class Matcher:
             )
             if not numbers <= spoken or not named <= spoken or not quoted:
                 unsure = True
-        outcome = self._decide(candidates, unknown_share, unsure or when is not None, len(tokens))
-        # Only the time stood in the way of an answer: the dated answer, said to be dated.
-        dated = when if when and not unsure and outcome == "suggestions" else None
-        if dated and self._decide(candidates, unknown_share, False, len(tokens)) != "answer":
-            dated = None
+        outcome = self._decide(candidates, unknown_share, unsure, len(tokens))
+        # Only the time stood in the way of an answer: suggestions, and the dated answer said to be dated.
+        dated = when if outcome == "answer" else None
+        if dated:
+            outcome = "suggestions"
         return MatchResult(outcome, tuple(candidates[:10]), unknown_share, unsure or when is not None, dated)
 
     def _decide(self, candidates: list[Candidate], unknown_share: float, unsure: bool, words: int) -> Outcome:

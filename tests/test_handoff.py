@@ -20,11 +20,12 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("handoff")
 
 
-def start_bot(fake: FakeBotAPI, data: Path, name: str) -> Bot:
+def start_bot(fake: FakeBotAPI, data: Path, name: str, **extra: str) -> Bot:
+    """The bot with a moderators' team and its chat, started against ``fake``; ``extra`` variables too."""
     env = _environment(
         f"http://127.0.0.1:{fake.port}/bot", data, MIGRANT_BOT_MODERATORS=str(MODERATOR),
         MIGRANT_BOT_MODERATORS_CHAT=str(TEAM_CHAT), MIGRANT_BOT_HELP_CONTACTS_EN="TEST-HOTLINE-EN",
-        MIGRANT_BOT_HELP_CONTACTS_ID="TEST-HOTLINE-ID",
+        MIGRANT_BOT_HELP_CONTACTS_ID="TEST-HOTLINE-ID", **extra,
     )  # fmt: skip
     before = len([c for c in fake.calls if c.method == "setMyCommands"])
     running = Bot(env, data / f"{name}.log")
