@@ -113,7 +113,7 @@ def test_chat_runs_a_conversation_from_stdin() -> None:
     """The console chat answers lines from standard input until end of input."""
     done = run("chat", stdin="what is the ILO\n/quit\n")
     assert done.returncode == 0
-    assert "International Labour Organisation" in done.stdout
+    assert "International Labor Organisation" in done.stdout
 
 
 def test_no_command_starts_the_console_chat() -> None:

@@ -260,7 +260,7 @@ def test_429_is_waited_out_and_retried(fake: FakeBotAPI, bot: Bot) -> None:
     calls = fake.wait_sent(2011, 2)
     assert calls[0].result is None and calls[1].result is not None
     assert time.monotonic() - started >= 1.0
-    assert "International Labour Organisation" in calls[1].params["text"]
+    assert "International Labor Organisation" in calls[1].params["text"]
 
 
 def test_group_message_not_for_the_bot_is_ignored(fake: FakeBotAPI, bot: Bot) -> None:
@@ -274,7 +274,7 @@ def test_group_message_not_for_the_bot_is_ignored(fake: FakeBotAPI, bot: Bot) ->
     )  # fmt: skip
     calls = fake.wait_sent(group)
     time.sleep(0.5)
-    assert len(fake.sent(group)) == 1 and "International Labour Organisation" in calls[0].params["text"]
+    assert len(fake.sent(group)) == 1 and "International Labor Organisation" in calls[0].params["text"]
 
 
 def test_edited_message_is_ignored(fake: FakeBotAPI, bot: Bot) -> None:
@@ -283,7 +283,7 @@ def test_edited_message_is_ignored(fake: FakeBotAPI, bot: Bot) -> None:
     fake.send_text(2013, "what is the ILO")
     (call,) = fake.wait_sent(2013)
     time.sleep(0.3)
-    assert len(fake.sent(2013)) == 1 and "International Labour" in call.params["text"]
+    assert len(fake.sent(2013)) == 1 and "International Labor" in call.params["text"]
 
 
 def test_one_users_messages_are_answered_in_order(fake: FakeBotAPI, bot: Bot) -> None:
@@ -292,7 +292,7 @@ def test_one_users_messages_are_answered_in_order(fake: FakeBotAPI, bot: Bot) ->
     for question in questions:
         fake.send_text(2014, question)
     calls = fake.wait_sent(2014, 4)
-    marks = ["International Labour", "International Organisation for Migration", "International Association",
+    marks = ["International Labor", "International Organisation for Migration", "International Association",
              "Trade Union Council"]  # fmt: skip
     assert [next(i for i, m in enumerate(marks) if m in c.params["text"]) for c in calls] == [0, 1, 2, 3]
 
@@ -536,7 +536,7 @@ def test_webhook_checks_the_secret_token(fake: FakeBotAPI, tmp_path: Path) -> No
         right = _post(url, update, "s3cret-Token")
         assert right is not None and right.status_code == 200
         (call,) = fake.wait_sent(2101)
-        assert "International Labour Organisation" in call.params["text"]
+        assert "International Labor Organisation" in call.params["text"]
         big = {"update_id": 900002, "message": fake.message(2102, "x" * 2_000_000)}
         assert (_post(url, big, "s3cret-Token") or httpx.Response(0)).status_code == 413
         assert (_post(url, big, "wrong") or httpx.Response(0)).status_code == 403
