@@ -150,6 +150,12 @@ def test_everyday_words_that_look_like_danger_are_not(responder: Responder, text
     assert _situations(responder, text) == []
 
 
+def test_a_post_once_held_is_not_a_detention(responder: Responder) -> None:
+    """ "the post he held at the time" is a question about a job; "is held at the depot" is detention."""
+    assert _situations(responder, "for our report: who spoke for Indonesia, and what post he held at the time?") == []
+    assert _situations(responder, "my brother is held at the immigration depot") == ["detained"]
+
+
 def test_malaysian_x_glued_to_a_word_is_a_negation(responder: Responder) -> None:
     """ "xbagi gaji" reads as "tak bagi gaji" (wages withheld); "x" alone is "tak" too."""
     assert _situations(responder, "tauke xbagi gaji dah 4 bulan") == ["unpaid-months"]
