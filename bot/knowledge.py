@@ -70,6 +70,8 @@ class KnowledgeBase:
     entities: frozenset[str]
     #: Words that attribute words to someone ("said", "speech", "bilang"): see Matcher.
     speech_words: frozenset[str]
+    #: Words that ask for a count ("how many"): see Matcher.
+    count_words: frozenset[str]
     smalltalk: list[Smalltalk]
     messages: dict[str, Localized]
     version: str
@@ -240,6 +242,7 @@ def _merge(
     present_words: set[str] = set()
     entities: set[str] = set()
     speech_words: set[str] = set()
+    count_words: set[str] = set()
     smalltalk: list[Smalltalk] = []
     urgent: list[Urgent] = []
     urgent_words: dict[str, list[str]] = {}
@@ -308,6 +311,7 @@ def _merge(
         present_words.update(w.casefold() for w in kfile.present_words)
         entities.update(w.casefold() for w in kfile.entities)
         speech_words.update(w.casefold() for w in kfile.speech_words)
+        count_words.update(w.casefold() for w in kfile.count_words)
 
     for entry in entries.values() if complete else ():
         path, line = origin.at("entry", entry.id)
@@ -377,6 +381,7 @@ def _merge(
         present_words=frozenset(present_words),
         entities=frozenset(entities),
         speech_words=frozenset(speech_words),
+        count_words=frozenset(count_words),
         smalltalk=smalltalk,
         urgent=urgent,
         urgent_words={concept: tuple(listed) for concept, listed in urgent_words.items()},

@@ -17,6 +17,7 @@ else fallback.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import operator
 import re
@@ -52,6 +53,8 @@ class Thresholds:
     #: question covers at least this much; else the question is too vague to pick one ("labour
     #: inspection conference": its venue, dates, theme and outcome all fit).
     vague_precision: float = 0.7
+    #: ... and must lead by this much: only the shape of its phrasings sets it apart.
+    vague_margin: float = 4.0
 
     def margin_for(self, words: int) -> float:
         return self.margin + self.margin_per_word * max(0, words - self.plain_words)
@@ -66,6 +69,11 @@ class Weights:
     recall: float = 0.55
     precision: float = 0.25
     similarity: float = 0.20
+    #: A question word the entry's phrasings lack but its answer states counts this much toward
+    #: recall: the answer names the event's context (place, date, people), so the words that
+    #: decide between an event's entries are the ones the question asks about ("the theme of the
+    #: conference in Nusa Dua" is the theme's entry, not the venue's).
+    answer_words: float = 0.5
 
     def combine(self, recall: float, precision: float, similarity: float) -> float:
         return 100 * (self.recall * recall + self.precision * precision) + self.similarity * similarity
@@ -186,7 +194,9 @@ class Matcher:
         self._present = kb.present_words
         self._entities = kb.entities
         self._speech = kb.speech_words
+        self._count = kb.count_words
         self._spoken: dict[str, frozenset[str]] = {}
+        self._stated: dict[str, frozenset[str]] = {}
         self._voices: dict[str, frozenset[str]] = {}
 
     def _canonical(self, token: str) -> str | None:
@@ -205,6 +215,18 @@ class Matcher:
             spoken |= {w for w in asked if _YEAR.fullmatch(w)}
             self._spoken[entry_id] = spoken
         return spoken
+
+    def _stated_in(self, entry_id: str) -> frozenset[str]:
+        """The known content words of the entry's answer that its phrasings do not use (built on
+        first use: at 10,000 entries only the shortlisted ones are ever read)."""
+        stated = self._stated.get(entry_id)
+        if stated is None:
+            entry = self._kb.entries[entry_id]
+            words = self.normalizer.tokens(f"{entry.answer.en} {entry.answer.id}")
+            where = self._entries[entry_id].where
+            stated = frozenset(w for w in words if w in self._postings and w not in where)
+            self._stated[entry_id] = stated
+        return stated
 
     def _voices_of(self, entry_id: str) -> frozenset[str]:
         """Whose words the entry reports: its quote's speaker, and the names in an answer that
@@ -267,11 +289,16 @@ class Matcher:
         for entry_id in self._shortlist(known):
             entry = self._entries[entry_id]
             where = entry.where
-            recall = sum(w for m, w in zip(mapped, weights, strict=True) if m in where) / total
             overlap = [0.0] * len(entry.texts)  # per phrasing: the IDF of the question's words it has
             for tok, weight in known_idf:
                 for index in where.get(tok, ()):
                     overlap[index] += weight
+            # Full credit for the words of the phrasing that holds most of the question; part credit
+            # for the rest of the entry's words, in its other phrasings or its answer.
+            held = max(overlap)
+            elsewhere = sum(w for m, w in zip(mapped, weights, strict=True) if m in where) - held
+            stated = sum(w for m, w in zip(mapped, weights, strict=True) if m in self._stated_in(entry_id))
+            recall = (held + self.weights.answer_words * (elsewhere + stated)) / total
             precision = max(map(operator.mul, overlap, entry.inverse_weights))
             # token_sort_ratio, with both sides sorted already
             _, similarity, best = process.extractOne(
@@ -303,7 +330,13 @@ class Matcher:
                 or self._speech.isdisjoint(every)
                 or not named.isdisjoint(self._voices_of(candidates[0].entry_id))
             )
-            if not numbers <= spoken or not named <= spoken or not quoted:
+            # "How many delegates…": one of the entry's phrasings must ask for a count of that thing.
+            counted = next((b for a, b in itertools.pairwise(tokens) if a in self._count), None)
+            where = self._entries[candidates[0].entry_id].where
+            miscounted = counted is not None and not any(
+                set(where.get(counted, ())).intersection(where.get(word, ())) for word in self._count
+            )
+            if not numbers <= spoken or not named <= spoken or not quoted or miscounted:
                 unsure = True
         outcome = self._decide(candidates, unknown_share, unsure, len(tokens))
         # Only the time stood in the way of an answer: suggestions, and the dated answer said to be dated.
@@ -320,8 +353,9 @@ class Matcher:
         top = candidates[0].score
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         clear = top - runner_up >= t.margin_for(words)
-        if len(candidates) > 1 and candidates[1].recall >= 0.99 and candidates[0].precision < t.vague_precision:
-            clear = False
+        if len(candidates) > 1 and candidates[1].recall >= 0.99:
+            # the runner-up holds every word too: the words do not tell the two apart
+            clear = clear and candidates[0].precision >= t.vague_precision and top - runner_up >= t.vague_margin
         if top >= t.answer and clear and unknown_share <= t.max_unknown and not unsure:
             return "answer"
         return "suggestions"

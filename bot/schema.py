@@ -183,5 +183,6 @@ class KnowledgeFile(Strict):
     present_words: list[Text] = []
     entities: list[Text] = []
     speech_words: list[Text] = []
+    count_words: list[Text] = []
     smalltalk: list[Smalltalk] = []
     messages: dict[MessageName, Localized] = {}

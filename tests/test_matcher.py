@@ -147,3 +147,33 @@ def test_a_time_beside_another_doubt_is_not_dated(responder: Responder) -> None:
     """A name the answer does not speak of still blocks the answer, however the time is asked."""
     result = responder.matcher.match("what is Singapore's Ministry of Manpower now")
     assert result.outcome != "answer" and result.dated is None
+
+
+def test_words_only_the_answer_states_count_in_part(responder: Responder) -> None:
+    """ "Nusa Dua" is in the persisting-challenges answer, not in its phrasings: it adds to recall."""
+    from bot.matcher import Matcher, Weights
+
+    question = "masalah pekerja migran yang dibahas di nusa dua"
+    words_only = Matcher(responder.kb, responder.normalizer, weights=Weights(answer_words=0.0))
+
+    def recall(matcher: Matcher) -> float:
+        return next(c.recall for c in matcher.match(question).candidates if c.entry_id == "persisting-challenges")
+
+    assert "nusa" not in responder.matcher._entries["persisting-challenges"].where
+    assert recall(responder.matcher) > recall(words_only)
+
+
+def test_a_count_of_something_no_phrasing_counts_is_not_answered(responder: Responder) -> None:
+    """ "How many countries" is asked of ASEAN; "how many delegates" of nothing: the list of
+    participants does not count them."""
+    assert responder.matcher.match("how many countries are in asean").outcome == "answer"
+    assert responder.matcher.match("berapa jumlah negara anggota asean").outcome == "answer"
+    assert responder.matcher.match("how many delegates attended the nusa dua conference").outcome != "answer"
+    assert responder.matcher.match("how many migrant workers are in malaysia").outcome != "answer"
+
+
+def test_a_time_after_the_sources_is_never_answered(responder: Responder) -> None:
+    """ "When will…", "who replaced…", "after the conference": the sources stop before then."""
+    for question in ("When will the Consensus become legally binding?", "who replaced hanif dhakiri",
+                     "setelah konferensi bali ada aturan baru?"):  # fmt: skip
+        assert responder.matcher.match(question).outcome != "answer", question

@@ -73,11 +73,11 @@ def test_urgent_recall_and_false_alarms(semantic_responder: Responder, name: str
 
 
 def test_question_sets_raise_no_alarm(responder: Responder) -> None:
-    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Six
+    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Eight
     messages do describe one (being hit; three months unpaid; a passport or a diploma held by an
-    employer or agency, four times, two of them in blind8 with "he is fine, just curious": a held
-    passport is a situation the bot names whatever the mood) and are rightly urgent; one how-to
-    question about unpaid wages (blind6) is a known false alarm."""
+    employer or agency, six times: two in blind8 with "he is fine, just curious", two in blind9 asked
+    for a client or for oneself: a held passport is a situation the bot names whatever the mood) and
+    are rightly urgent; one how-to question about unpaid wages (blind6) is a known false alarm."""
     flagged = [
         case["q"]
         for path in sorted(DATA.glob("*.yaml"))
@@ -87,11 +87,13 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         if responder.urgency.detect(case["q"]).urgent
     ]
     assert [text[:40] for text in sorted(flagged)] == [
+        "A domestic worker we assist says her emp",
         "Abang sy kerja kilang kat Johor, majikan",
         "My cousin works in Singapore and his emp",
         "Sy mau tuntut agen PT yg nahan ijazah sy",
         "how do i file a complaint about unpaid w",
         "majikan sy di arab saudi gk bayar gaji u",
+        "majikan sy di spore nahan paspor sy dr a",
         "my boss in another asean country took my",
         "my employer hits me what should I do",
     ]

@@ -153,7 +153,7 @@ def test_a_plain_unsure_message_needs_only_the_plain_margin(kb: KnowledgeBase) -
 
 def test_a_did_you_mean_the_meaning_agrees_with_becomes_the_answer(semantic_responder: Responder) -> None:
     """Written for this test: the words offer the Cebu entry; phrasings and answer agree by meaning."""
-    question = "deklarasi cebu itu minta dibuatin apa sama badan asean"
+    question = "does the cebu declaration mention that migrant workers can reach their consulate"
     assert semantic_responder.first_pass(question).kind == "suggestions"
     reply = semantic_responder.respond(question)
     assert reply.kind == "answer" and reply.entry_id == "cebu-declaration"
