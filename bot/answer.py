@@ -79,6 +79,8 @@ _SMALLTALK_RATIO = 85.0
 #: nearest phrasing, and to its answer, for a "Did you mean" to become the answer (docs/matching.md).
 PROMOTE_PHRASING = 0.88
 PROMOTE_ANSWER = 0.89
+#: Above this share of unknown words the meaning promotes nothing (see Reply.unsure).
+MEANING_MAX_UNKNOWN = 0.2
 
 
 def format_date(value: str, lang: Lang) -> str:
@@ -120,7 +122,9 @@ class Reply:
     #: For kind "urgent": the situations recognised (knowledge/urgent.yaml ids), the first named first.
     situations: list[str] = field(default_factory=list)
     #: For kind "suggestions": the matcher held back an answer because the question names a time, a
-    #: number or a name the best entry's answer does not state; the meaning may not overrule that.
+    #: number or a name the best entry's answer does not state, or because a fifth or more of its
+    #: weight is words the knowledge base has never seen (often the very thing asked: "who is the ILO
+    #: director", "the ILO's budget"); the meaning may not overrule that.
     unsure: bool = False
 
     def to_json(self) -> dict[str, Any]:
@@ -354,8 +358,9 @@ class Responder:
             ]
             lines = [self.kb.message("did_you_mean", lang)]
             lines += [f"{i}. {s.question}" for i, s in enumerate(offered, 1)]
+            unsure = result.unsure or result.unknown_share > MEANING_MAX_UNKNOWN
             return Reply(question, "suggestions", lang, "\n".join(lines), None, best.score, suggestions=offered,
-                         unsure=result.unsure)  # fmt: skip
+                         unsure=unsure)  # fmt: skip
         text = f"{self.kb.message('fallback', lang)}\n\n{self.referral(lang)}"
         return Reply(question, "fallback", lang, text, None, best.score if best else 0.0)
 

@@ -164,6 +164,13 @@ def test_a_question_sharing_only_the_topic_stays_a_did_you_mean(semantic_respond
     assert semantic_responder.respond("Where is the ASEAN Secretariat located?").kind == "suggestions"
 
 
+def test_a_word_the_knowledge_base_never_saw_keeps_the_did_you_mean(semantic_responder: Responder) -> None:
+    """ "director" is no word of any entry: it is what is asked, and the ILO entry does not say it."""
+    first = semantic_responder.first_pass("who is the ILO director")
+    assert first.kind == "suggestions" and first.suggestions[0].entry_id == "ilo" and first.unsure
+    assert semantic_responder.respond("who is the ILO director").kind == "suggestions"
+
+
 def test_the_meaning_never_overrules_an_unsure_rule(kb: KnowledgeBase) -> None:
     """A name the answer does not speak of keeps the suggestion, however much the meaning agrees."""
     from bot.semantic import Semantic
