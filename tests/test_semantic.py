@@ -152,11 +152,12 @@ def test_a_plain_unsure_message_needs_only_the_plain_margin(kb: KnowledgeBase) -
 
 
 def test_a_did_you_mean_the_meaning_agrees_with_becomes_the_answer(semantic_responder: Responder) -> None:
-    """Written for this test: the words offer the Cebu entry; phrasings and answer agree by meaning."""
-    question = "does the cebu declaration mention that migrant workers can reach their consulate"
+    """Written for this test: the words offer the venue first ("where and when" fits the dates too);
+    phrasings and answer agree by meaning."""
+    question = "konferensi pengawasan ketenagakerjaan ASEAN ke-12 diadakan di mana dan kapan ya"
     assert semantic_responder.first_pass(question).kind == "suggestions"
     reply = semantic_responder.respond(question)
-    assert reply.kind == "answer" and reply.entry_id == "cebu-declaration"
+    assert reply.kind == "answer" and reply.entry_id == "conference-venue"
 
 
 def test_a_question_sharing_only_the_topic_stays_a_did_you_mean(semantic_responder: Responder) -> None:
