@@ -181,7 +181,9 @@ class Responder:
                 lang: vocabulary[lang] | {w for p in kb.language_words[lang] for w in words(p)} for lang in LANGS
             }
             self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, known)
-            self.urgency = UrgencyDetector(kb.urgent_words, kb.urgent, abbreviations, known | stopwords)
+            # everyday words are words, not misspellings: "beach" is not "bleach"
+            everyday = evidence["en"] | evidence["id"]
+            self.urgency = UrgencyDetector(kb.urgent_words, kb.urgent, abbreviations, everyday | stopwords)
             self._smalltalk = [
                 (talk, self.normalizer.tokens(p))
                 for talk in kb.smalltalk

@@ -77,9 +77,9 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
     messages do describe one (being hit; three months unpaid; a passport or a diploma held by an
     employer or agency, six times: two in blind8 with "he is fine, just curious", two in blind9 asked
     for a client or for oneself: a held passport is a situation the bot names whatever the mood) and
-    are rightly urgent, as is blind10's story of wages held two months; three are known false alarms:
-    a how-to question about unpaid wages (blind6), a briefing question naming "forced labour and
-    unpaid wages" (blind10), and "beach" read as "bleach" (blind10, open in issue 12's note)."""
+    are rightly urgent, as is blind10's story of wages held two months; two are known false alarms:
+    a how-to question about unpaid wages (blind6) and a briefing question naming "forced labour and
+    unpaid wages" (blind10)."""
     flagged = [
         case["q"]
         for path in sorted(DATA.glob("*.yaml"))
@@ -92,7 +92,6 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         "A domestic worker we assist says her emp",
         "Abang sy kerja kilang kat Johor, majikan",
         "Anak saudara saya kerja kilang di Penang",
-        "Can you recommend a nice beach hotel in ",
         "For our briefing note, could you clarify",
         "My cousin works in Singapore and his emp",
         "Sy mau tuntut agen PT yg nahan ijazah sy",

@@ -156,6 +156,12 @@ def test_a_post_once_held_is_not_a_detention(responder: Responder) -> None:
     assert _situations(responder, "my brother is held at the immigration depot") == ["detained"]
 
 
+def test_an_everyday_word_is_not_a_misspelt_danger(responder: Responder) -> None:
+    """ "beach" is a word of its own, not a slip for "bleach"; "drink bleech" still is one."""
+    assert _situations(responder, "can you recommend a beach hotel in nusa dua for my honeymoon") == []
+    assert "self-harm" in _situations(responder, "i want to drink bleech and end my life")
+
+
 def test_malaysian_x_glued_to_a_word_is_a_negation(responder: Responder) -> None:
     """ "xbagi gaji" reads as "tak bagi gaji" (wages withheld); "x" alone is "tak" too."""
     assert _situations(responder, "tauke xbagi gaji dah 4 bulan") == ["unpaid-months"]
