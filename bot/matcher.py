@@ -209,22 +209,25 @@ class Matcher:
         spoken = self._spoken.get(entry_id)
         if spoken is None:
             entry = self._kb.entries[entry_id]
-            words = self.normalizer.tokens(f"{entry.answer.en} {entry.answer.id}")
+            words = self._answer_words(entry_id)
             asked = self.normalizer.tokens(" ".join((*entry.questions.en, *entry.questions.id)))
             spoken = frozenset(w for w in words if w in self._entities or _YEAR.fullmatch(w))
             spoken |= {w for w in asked if _YEAR.fullmatch(w)}
             self._spoken[entry_id] = spoken
         return spoken
 
+    def _answer_words(self, entry_id: str) -> list[str]:
+        """The entry's answers, both languages, as normalised words (for _spoken_of and _stated_in)."""
+        entry = self._kb.entries[entry_id]
+        return self.normalizer.tokens(f"{entry.answer.en} {entry.answer.id}")
+
     def _stated_in(self, entry_id: str) -> frozenset[str]:
         """The known content words of the entry's answer that its phrasings do not use (built on
         first use: at 10,000 entries only the shortlisted ones are ever read)."""
         stated = self._stated.get(entry_id)
         if stated is None:
-            entry = self._kb.entries[entry_id]
-            words = self.normalizer.tokens(f"{entry.answer.en} {entry.answer.id}")
             where = self._entries[entry_id].where
-            stated = frozenset(w for w in words if w in self._postings and w not in where)
+            stated = frozenset(w for w in self._answer_words(entry_id) if w in self._postings and w not in where)
             self._stated[entry_id] = stated
         return stated
 
@@ -296,8 +299,9 @@ class Matcher:
             # Full credit for the words of the phrasing that holds most of the question; part credit
             # for the rest of the entry's words, in its other phrasings or its answer.
             held = max(overlap)
+            stated_words = self._stated_in(entry_id)
             elsewhere = sum(w for m, w in zip(mapped, weights, strict=True) if m in where) - held
-            stated = sum(w for m, w in zip(mapped, weights, strict=True) if m in self._stated_in(entry_id))
+            stated = sum(w for m, w in zip(mapped, weights, strict=True) if m in stated_words)
             recall = (held + self.weights.answer_words * (elsewhere + stated)) / total
             precision = max(map(operator.mul, overlap, entry.inverse_weights))
             # token_sort_ratio, with both sides sorted already
@@ -332,9 +336,9 @@ class Matcher:
             )
             # "How many delegates…": one of the entry's phrasings must ask for a count of that thing.
             counted = next((b for a, b in itertools.pairwise(tokens) if a in self._count), None)
-            where = self._entries[candidates[0].entry_id].where
+            phrasings_of = self._entries[candidates[0].entry_id].where
             miscounted = counted is not None and not any(
-                set(where.get(counted, ())).intersection(where.get(word, ())) for word in self._count
+                set(phrasings_of.get(counted, ())).intersection(phrasings_of.get(word, ())) for word in self._count
             )
             if not numbers <= spoken or not named <= spoken or not quoted or miscounted:
                 unsure = True
