@@ -40,24 +40,17 @@ _YEAR = re.compile(r"(19|20)\d\d")
 class Thresholds:
     """Calibrated on tests/data/dev.yaml and tests/data/holdout.yaml; see docs/matching.md."""
 
-    answer: float = 60.0
+    answer: float = 58.0
     margin: float = 3.0
     suggest: float = 40.0
     suggest_window: float = 20.0
     max_unknown: float = 0.5
-    #: Past this many content words, each further word adds to the margin an answer needs: in a long
-    #: message (a story, several questions) more entries share words by coincidence.
-    plain_words: int = 6
-    margin_per_word: float = 0.75
     #: When the runner-up also holds every word of the question, the best entry needs a phrasing the
     #: question covers at least this much; else the question is too vague to pick one ("labour
     #: inspection conference": its venue, dates, theme and outcome all fit).
     vague_precision: float = 0.7
     #: ... and must lead by this much: only the shape of its phrasings sets it apart.
     vague_margin: float = 4.0
-
-    def margin_for(self, words: int) -> float:
-        return self.margin + self.margin_per_word * max(0, words - self.plain_words)
 
     max_suggestions: int = 3
 
@@ -342,21 +335,21 @@ class Matcher:
             )
             if not numbers <= spoken or not named <= spoken or not quoted or miscounted:
                 unsure = True
-        outcome = self._decide(candidates, unknown_share, unsure, len(tokens))
+        outcome = self._decide(candidates, unknown_share, unsure)
         # Only the time stood in the way of an answer: suggestions, and the dated answer said to be dated.
         dated = when if outcome == "answer" else None
         if dated:
             outcome = "suggestions"
         return MatchResult(outcome, tuple(candidates[:10]), unknown_share, unsure or when is not None, dated)
 
-    def _decide(self, candidates: list[Candidate], unknown_share: float, unsure: bool, words: int) -> Outcome:
+    def _decide(self, candidates: list[Candidate], unknown_share: float, unsure: bool) -> Outcome:
         """The threshold ladder; ``unsure`` questions get suggestions at best."""
         t = self.thresholds
         if not candidates or candidates[0].score < t.suggest:
             return "fallback"
         top = candidates[0].score
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        clear = top - runner_up >= t.margin_for(words)
+        clear = top - runner_up >= t.margin
         if len(candidates) > 1 and candidates[1].recall >= 0.99:
             # the runner-up holds every word too: the words do not tell the two apart
             clear = clear and candidates[0].precision >= t.vague_precision and top - runner_up >= t.vague_margin

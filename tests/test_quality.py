@@ -73,10 +73,11 @@ def test_urgent_recall_and_false_alarms(semantic_responder: Responder, name: str
 
 
 def test_question_sets_raise_no_alarm(responder: Responder) -> None:
-    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Eight
+    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Ten
     messages do describe one (being hit; three months unpaid; a passport or a diploma held by an
-    employer or agency, six times: two in blind8 with "he is fine, just curious", two in blind9 asked
-    for a client or for oneself: a held passport is a situation the bot names whatever the mood) and
+    employer or agency, eight times: two in blind8 with "he is fine, just curious", two in blind9 asked
+    for a client or for oneself, two in blind11 asking what the Consensus says of it: a held passport
+    is a situation the bot names whatever the mood, and its reply carries the answer too) and
     are rightly urgent, as is blind10's story of wages held two months; two are known false alarms:
     a how-to question about unpaid wages (blind6) and a briefing question naming "forced labour and
     unpaid wages" (blind10)."""
@@ -93,10 +94,12 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         "Abang sy kerja kilang kat Johor, majikan",
         "Anak saudara saya kerja kilang di Penang",
         "For our briefing note, could you clarify",
+        "I'm a domestic helper in Singapore and m",
         "My cousin works in Singapore and his emp",
         "Sy mau tuntut agen PT yg nahan ijazah sy",
         "how do i file a complaint about unpaid w",
         "majikan sy di arab saudi gk bayar gaji u",
+        "majikan sy di malaysia nahan paspor sy d",
         "majikan sy di spore nahan paspor sy dr a",
         "my boss in another asean country took my",
         "my employer hits me what should I do",
