@@ -7,6 +7,7 @@ them its own way without re-deciding anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -75,6 +76,8 @@ _MONTHS: dict[Lang, tuple[str, ...]] = {
 }
 
 _SMALLTALK_RATIO = 85.0
+#: Where a message's sentences end, for matching them one by one (Matcher.match_parts).
+_SENTENCE_END = re.compile(r"[?!\n]+|[.;](?:\s|$)")
 #: How close in meaning (cosine, multilingual-e5-small) a question must be to the offered entry's
 #: nearest phrasing, and to its answer, for a "Did you mean" to become the answer (docs/matching.md).
 PROMOTE_PHRASING = 0.88
@@ -233,7 +236,11 @@ class Responder:
         talk = self._smalltalk_reply(tokens, language)
         if talk is not None:
             return Reply(question, "smalltalk", language, talk)
-        return self._compose(question, language, self.matcher.match_tokens(tokens))
+        result = self.matcher.match_tokens(tokens)
+        if result.outcome != "answer" and not result.dated:
+            sentences = [self.normalizer.tokens(part) for part in _SENTENCE_END.split(text) if part.strip()]
+            result = self.matcher.match_parts(sentences, tokens) or result
+        return self._compose(question, language, result)
 
     def needs_meaning(self, reply: Reply) -> bool:
         """Whether the semantic signal could change a first-pass reply: it is consulted only where

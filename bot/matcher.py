@@ -130,6 +130,8 @@ class Matcher:
     COMMON_SHARE = 0.02
     #: At most this many entries are looked at when even the rarest word of a question is common.
     WIDEST = 2000
+    #: A message of more sentences than this is a story, not matched sentence by sentence.
+    MAX_PARTS = 6
 
     def __init__(
         self,
@@ -304,43 +306,78 @@ class Matcher:
             score = self.weights.combine(recall, precision, similarity)
             candidates.append(Candidate(entry_id, round(score, 1), entry.texts[best], recall, precision, similarity))
         candidates.sort(key=lambda c: (-c.score, c.entry_id))
-        # Every source is dated, so "now" and "next" are not the knowledge base's to answer.
-        when = "now" if not self._present.isdisjoint(every) else None
-        unsure = False
         if candidates:
-            spoken = self._spoken_of(candidates[0].entry_id)
-            # A number no phrasing uses ("13th conference", "convention 189") means a thing with no
-            # entry, unless it is a year the answer states ("Cebu Declaration 2007").
-            numbers = {t for m, t in zip(mapped, tokens, strict=True) if m is None and t.isdigit()}
-            # A year is a time: "the Minister of Manpower in 2023" is not answered with 2015's.
-            years = sorted(t for t in tokens if _YEAR.fullmatch(t) and t not in spoken)
-            when = years[0] if years else when
-            numbers -= set(years)
-            # The answer must speak of every name the question does: "Singapore's Ministry of
-            # Manpower" is not answered with Indonesia's, however alike the words are. A name no
-            # phrasing uses counts too: "agency fees to Hong Kong" does not get the Consensus on fees.
-            named = self._entities.intersection(tokens)
-            # "What did the ILO say…" asks for someone's words: an entry that only lists the ILO
-            # among the participants does not hold them.
-            quoted = (
-                not named
-                or self._speech.isdisjoint(every)
-                or not named.isdisjoint(self._voices_of(candidates[0].entry_id))
-            )
-            # "How many delegates…": one of the entry's phrasings must ask for a count of that thing.
-            counted = next((b for a, b in itertools.pairwise(tokens) if a in self._count), None)
-            phrasings_of = self._entries[candidates[0].entry_id].where
-            miscounted = counted is not None and not any(
-                set(phrasings_of.get(counted, ())).intersection(phrasings_of.get(word, ())) for word in self._count
-            )
-            if not numbers <= spoken or not named <= spoken or not quoted or miscounted:
-                unsure = True
+            unsure, when = self._doubts(every, tokens, mapped, candidates[0].entry_id)
+        else:
+            unsure, when = False, "now" if not self._present.isdisjoint(every) else None
         outcome = self._decide(candidates, unknown_share, unsure)
         # Only the time stood in the way of an answer: suggestions, and the dated answer said to be dated.
         dated = when if outcome == "answer" else None
         if dated:
             outcome = "suggestions"
         return MatchResult(outcome, tuple(candidates[:10]), unknown_share, unsure or when is not None, dated)
+
+    def match_parts(self, parts: list[list[str]], whole: list[str]) -> MatchResult | None:
+        """The answer to a message of several sentences that :meth:`match_tokens` left unsure, or
+        ``None``. A story or a second question around the question adds words that spread the
+        whole message's score over several entries ("…yg blm ditandatangani, bener gak? trus siapa
+        yg nyatakan keprihatinan?"). Each sentence is matched on its own: the message is answered
+        when the sentences answer one entry only, every sentence with content offers it among its
+        first suggestions, and the whole message names nothing that entry's answer does not state (a
+        number, a year, a name, "now"). Letting a sentence that matches nothing (a story) pass too
+        answered 3 more questions of the opened sets but 1 wrongly, so it does not.
+        ``parts``: each sentence's tokens; ``whole``: the message's. Messages of more than
+        :attr:`MAX_PARTS` sentences are left as they are."""
+        if len(parts) > self.MAX_PARTS:
+            return None
+        results = [self.match_tokens(part) for part in parts if self.query_tokens(part)]
+        answers = {result.best.entry_id for result in results if result.outcome == "answer" and result.best}
+        if len(results) < 2 or len(answers) != 1:
+            return None
+        entry_id = answers.pop()
+        for result in results:
+            offered = [c.entry_id for c in result.candidates[: self.thresholds.max_suggestions]]
+            if entry_id not in offered:
+                return None
+        answered = next(r for r in results if r.outcome == "answer")
+        every = [t for t in whole if t not in self._ignorable]
+        tokens = self.normalizer.content(every)
+        unsure, when = self._doubts(every, tokens, [self._canonical(t) for t in tokens], entry_id)
+        if unsure or when is not None:
+            return None
+        return answered
+
+    def _doubts(
+        self, every: list[str], tokens: list[str], mapped: list[str | None], entry_id: str
+    ) -> tuple[bool, str | None]:
+        """Whether the question names what the entry's answer does not state (a number, a name, a
+        speaker, a thing counted), and the time it asks about if that is not the answer's ("now",
+        or a year). ``every``: the question's tokens; ``tokens``: its content; ``mapped``: each
+        content token, or ``None`` where no phrasing uses it."""
+        # Every source is dated, so "now" and "next" are not the knowledge base's to answer.
+        when = "now" if not self._present.isdisjoint(every) else None
+        spoken = self._spoken_of(entry_id)
+        # A number no phrasing uses ("13th conference", "convention 189") means a thing with no
+        # entry, unless it is a year the answer states ("Cebu Declaration 2007").
+        numbers = {t for m, t in zip(mapped, tokens, strict=True) if m is None and t.isdigit()}
+        # A year is a time: "the Minister of Manpower in 2023" is not answered with 2015's.
+        years = sorted(t for t in tokens if _YEAR.fullmatch(t) and t not in spoken)
+        when = years[0] if years else when
+        numbers -= set(years)
+        # The answer must speak of every name the question does: "Singapore's Ministry of
+        # Manpower" is not answered with Indonesia's, however alike the words are. A name no
+        # phrasing uses counts too: "agency fees to Hong Kong" does not get the Consensus on fees.
+        named = self._entities.intersection(tokens)
+        # "What did the ILO say…" asks for someone's words: an entry that only lists the ILO
+        # among the participants does not hold them.
+        quoted = not named or self._speech.isdisjoint(every) or not named.isdisjoint(self._voices_of(entry_id))
+        # "How many delegates…": one of the entry's phrasings must ask for a count of that thing.
+        counted = next((b for a, b in itertools.pairwise(tokens) if a in self._count), None)
+        phrasings_of = self._entries[entry_id].where
+        miscounted = counted is not None and not any(
+            set(phrasings_of.get(counted, ())).intersection(phrasings_of.get(word, ())) for word in self._count
+        )
+        return not numbers <= spoken or not named <= spoken or not quoted or miscounted, when
 
     def _decide(self, candidates: list[Candidate], unknown_share: float, unsure: bool) -> Outcome:
         """The threshold ladder; ``unsure`` questions get suggestions at best."""

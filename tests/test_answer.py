@@ -233,3 +233,26 @@ def test_what_the_consensus_covers_is_said_where_a_worker_acts_on_it(responder: 
         reply = responder.respond(question)
         assert reply.kind == "answer", question
         assert "not legally binding" in reply.text and "outside ASEAN" in reply.text
+
+
+def test_sentences_that_point_to_one_entry_answer_together(responder: Responder) -> None:
+    """A second sentence ("bener gak? trus siapa…") no longer spreads the message over several entries."""
+    reply = responder.respond(
+        "sy baca katanya ada perjanjian ASEAN soal hak pekerja migran yg blm ditandatangani, bener gak? "
+        "trus siapa yg nyatakan keprihatinan?"
+    )
+    assert reply.kind == "answer" and reply.entry_id == "unsigned-agreement"
+
+
+def test_a_sentence_naming_what_the_answer_lacks_keeps_the_message_unsure(responder: Responder) -> None:
+    """Each sentence may pick the entry, but a place named in another one still holds the answer back."""
+    reply = responder.first_pass("konferensi inspeksi ketenagakerjaan ASEAN yg ke-12 itu diadain dimana? di jakarta?")
+    assert reply.kind == "suggestions"
+
+
+def test_sentences_pointing_to_different_entries_are_not_answered_as_one(responder: Responder) -> None:
+    """Two questions about two entries ("…menurut pak menteri? ada soal anak2 jg kan?") get suggestions."""
+    reply = responder.first_pass(
+        "apa aja yg udah dilakuin 10 negara ASEAN buat lindungin TKI menurut pak menteri? ada soal anak2 jg kan?"
+    )
+    assert reply.kind == "suggestions"
