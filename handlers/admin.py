@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.answer import Responder
+from bot.bulk import paused_gc, prompt_switching
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase, check_knowledge
 from bot.problems import Problem
@@ -32,18 +33,25 @@ async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> tuple[bool, li
     """Validate the knowledge directory and swap it in; on problems keep the old one and tell the admins."""
     svc = services.get(context)
     settings = svc.settings
-    kb, problems = await asyncio.to_thread(check_knowledge, settings.knowledge_dir)
-    if kb is None:
+    responder, problems = await asyncio.to_thread(_rebuilt, settings, svc.semantic)
+    if responder is None:
         log.warning("knowledge reload refused, the old knowledge base keeps answering: %d problem(s)", len(problems))
         for problem in problems:
             log.warning("  %s", problem)
         await _tell_admins(context, problems)
         return False, problems
-    responder = await asyncio.to_thread(_prepared_responder, kb, settings, svc.semantic)
     svc.responder = responder
     svc.loaded_at = now_iso()
-    log.info("knowledge reloaded: version %s, %d entries", kb.version, len(kb.entries))
+    log.info("knowledge reloaded: version %s, %d entries", responder.kb.version, len(responder.kb.entries))
     return True, []
+
+
+def _rebuilt(settings: Settings, semantic: SemanticSignal | None) -> tuple[Responder | None, list[Problem]]:
+    """The new responder, or the problems that refuse it (runs in a worker thread, beside the one
+    that serves: see bot.bulk for why it settles what it built and hands the GIL over promptly)."""
+    with prompt_switching(), paused_gc(settle=True):
+        kb, problems = check_knowledge(settings.knowledge_dir)
+        return (None, problems) if kb is None else (_prepared_responder(kb, settings, semantic), [])
 
 
 def _prepared_responder(kb: KnowledgeBase, settings: Settings, semantic: SemanticSignal | None) -> Responder:

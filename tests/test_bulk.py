@@ -1,8 +1,11 @@
-"""Pausing the cyclic collector while building large structures (bot.bulk)."""
+"""Pausing the cyclic collector, and handing the GIL over promptly, while building large structures (bot.bulk)."""
 
 import gc
+import sys
 
-from bot.bulk import paused_gc
+import pytest
+
+from bot.bulk import PROMPT_SWITCH_S, paused_gc, prompt_switching
 
 
 def test_collector_is_paused_inside_and_restored_after_the_outermost_block() -> None:
@@ -37,3 +40,12 @@ def test_settle_freezes_what_was_built() -> None:
         assert gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+def test_prompt_switching_hands_the_gil_over_sooner_and_restores_the_interval() -> None:
+    """A reload's block gets a short switch interval; the process's own comes back after, even on error."""
+    before = sys.getswitchinterval()
+    with pytest.raises(RuntimeError), prompt_switching():
+        assert sys.getswitchinterval() == min(before, PROMPT_SWITCH_S)
+        raise RuntimeError("the build failed")
+    assert sys.getswitchinterval() == before
