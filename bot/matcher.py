@@ -130,6 +130,12 @@ class Matcher:
     COMMON_SHARE = 0.02
     #: At most this many entries are looked at when even the rarest word of a question is common.
     WIDEST = 2000
+    #: Word weights (IDF) are reckoned as if the knowledge base had at most this many entries (see
+    #: __init__): the size of the bundled one, which the thresholds were calibrated on, so they hold
+    #: at any size. A smaller base gets the plain IDF.
+    REFERENCE_ENTRIES = 40
+    #: The weight of a word in more entries than that.
+    COMMONEST_WEIGHT = 0.05
     #: A message of more sentences than this is a story, not matched sentence by sentence.
     MAX_PARTS = 6
 
@@ -171,8 +177,14 @@ class Matcher:
             for tok in where:
                 postings[tok].append(entry.id)
         self._postings = {tok: tuple(ids) for tok, ids in postings.items()}
-        total = max(len(kb.entries), 1)
-        self._idf = {tok: math.log((total + 1) / (len(ids) + 0.5)) for tok, ids in postings.items()}
+        # A word's weight depends on how many entries use it, not on how many entries there are:
+        # counted against the whole base, 10,000 unrelated entries made every known word nearly as
+        # rare as an unknown one, and out-of-scope questions ("Berapa levi pekerja asing di
+        # Malaysia?") were answered. A word in more entries than this counts as barely anything.
+        total = max(min(len(kb.entries), self.REFERENCE_ENTRIES), 1)
+        self._idf = {
+            tok: max(math.log((total + 1) / (len(ids) + 0.5)), self.COMMONEST_WEIGHT) for tok, ids in postings.items()
+        }
         self._unknown_idf = math.log((total + 1) / 0.5)
         # "where" vs "when" decides which of an event's entries is meant, however common the word.
         rarest = math.log((total + 1) / 1.5)
@@ -184,7 +196,7 @@ class Matcher:
             self._entries[entry_id].inverse_weights.extend(
                 1.0 / (sum(map(idf.__getitem__, tokens)) or 1.0) for tokens in sets
             )
-        self._common = max(64, int(total * self.COMMON_SHARE))
+        self._common = max(64, int(len(kb.entries) * self.COMMON_SHARE))
         self._ignorable = frozenset(t for t in ignorable if t not in postings)
         self._present = kb.present_words
         self._entities = kb.entities
