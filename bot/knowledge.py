@@ -73,6 +73,8 @@ class KnowledgeBase:
     speech_words: frozenset[str]
     #: Words that ask for a count ("how many"): see Matcher.
     count_words: frozenset[str]
+    #: Words that set something aside ("selain", "besides"): see Responder.first_pass.
+    exclusion_words: frozenset[str]
     smalltalk: list[Smalltalk]
     messages: dict[str, Localized]
     version: str
@@ -277,6 +279,7 @@ def _merge(
     entities: set[str] = set()
     speech_words: set[str] = set()
     count_words: set[str] = set()
+    exclusion_words: set[str] = set()
     smalltalk: list[Smalltalk] = []
     urgent: list[Urgent] = []
     urgent_words: dict[str, list[str]] = {}
@@ -346,6 +349,7 @@ def _merge(
         entities.update(w.casefold() for w in kfile.entities)
         speech_words.update(w.casefold() for w in kfile.speech_words)
         count_words.update(w.casefold() for w in kfile.count_words)
+        exclusion_words.update(w.casefold() for w in kfile.exclusion_words)
 
     for entry in entries.values() if complete else ():
         path, line = origin.at("entry", entry.id)
@@ -416,6 +420,7 @@ def _merge(
         entities=frozenset(entities),
         speech_words=frozenset(speech_words),
         count_words=frozenset(count_words),
+        exclusion_words=frozenset(exclusion_words),
         smalltalk=smalltalk,
         urgent=urgent,
         urgent_words={concept: tuple(listed) for concept, listed in urgent_words.items()},

@@ -184,5 +184,6 @@ class KnowledgeFile(Strict):
     entities: list[Text] = []
     speech_words: list[Text] = []
     count_words: list[Text] = []
+    exclusion_words: list[Text] = []
     smalltalk: list[Smalltalk] = []
     messages: dict[MessageName, Localized] = {}

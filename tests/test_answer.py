@@ -256,3 +256,22 @@ def test_sentences_pointing_to_different_entries_are_not_answered_as_one(respond
         "apa aja yg udah dilakuin 10 negara ASEAN buat lindungin TKI menurut pak menteri? ada soal anak2 jg kan?"
     )
     assert reply.kind == "suggestions"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "besides the ILO, which international organisations attended the Bali conference?",
+        "selain ILO siapa lagi yang hadir di konferensi nusa dua",
+    ],
+)
+def test_what_an_exclusion_word_sets_aside_is_not_the_topic(responder: Responder, text: str) -> None:
+    """ "Besides the ILO, which organisations…" asks about the others: not the ILO's entry."""
+    reply = responder.respond(text)
+    assert reply.kind == "answer" and reply.entry_id == "conference-participants"
+
+
+def test_a_question_about_the_time_since_a_source_gets_the_dated_reply(responder: Responder) -> None:
+    """ "…since 2017?" asks about a later time than the sources: their fact, said to be dated, not an answer."""
+    reply = responder.respond("Has the ASEAN Consensus been turned into a legally binding treaty since 2017?")
+    assert reply.kind == "dated"

@@ -31,6 +31,33 @@ def test_quality_bounds(responder: Responder, name: str) -> None:
     assert report.false_answers <= 1, "\n".join(report.misses)
 
 
+#: What the bot as it runs (words, then meaning) scores on every opened set, as of session 7: in scope
+#: correct at least, wrong answers and out-of-scope answers at most. A change may not cost any set
+#: ground (issue 12); a gain raises the floor here. README "Answer quality" has the first runs.
+OPENED = {
+    "dev.yaml": (33, 0, 0), "holdout.yaml": (49, 0, 0), "fresh.yaml": (38, 0, 0), "malay.yaml": (10, 0, 0),
+    "blind2.yaml": (28, 0, 0), "blind3.yaml": (19, 0, 0), "blind4.yaml": (15, 0, 0), "blind5.yaml": (81, 0, 0),
+    "blind6.yaml": (53, 2, 1), "blind7.yaml": (55, 1, 0), "blind8.yaml": (55, 0, 0), "blind9.yaml": (55, 2, 0),
+    "blind10.yaml": (39, 1, 0), "blind11.yaml": (54, 1, 0), "blind12.yaml": (54, 0, 0),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(OPENED))
+def test_opened_sets_keep_their_ground(semantic_responder: Responder, name: str) -> None:
+    """No opened set loses an answer or gains a wrong or out-of-scope one against its recorded floor."""
+    correct, wrong, answered = OPENED[name]
+    report = evaluate(semantic_responder, load_set(DATA / name))
+    assert report.correct >= correct, "\n".join(report.misses)
+    assert report.wrong <= wrong, "\n".join(report.misses)
+    assert report.false_answers <= answered, "\n".join(report.misses)
+
+
+def test_every_set_in_tests_data_has_a_floor() -> None:
+    """A new question set is recorded here once it has been opened."""
+    sets = {p.name for p in DATA.glob("*.yaml") if not p.name.startswith("urgent-")}
+    assert sets == set(OPENED)
+
+
 def test_every_phrasing_is_not_a_dev_question(responder: Responder) -> None:
     """Longer dev questions are not copied into the knowledge base, so the dev score measures matching."""
     spec = load_set(DATA / "dev.yaml")
@@ -73,10 +100,10 @@ def test_urgent_recall_and_false_alarms(semantic_responder: Responder, name: str
 
 
 def test_question_sets_raise_no_alarm(responder: Responder) -> None:
-    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Ten
+    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Twelve
     messages do describe one (being hit; three months unpaid; a passport or a diploma held by an
-    employer or agency, eight times: two in blind8 with "he is fine, just curious", two in blind9 asked
-    for a client or for oneself, two in blind11 asking what the Consensus says of it: a held passport
+    employer or agency, ten times: two in blind8 with "he is fine, just curious", two in blind9 asked
+    for a client or for oneself, two in blind11 and two in blind12 asking what the Consensus says of it: a held passport
     is a situation the bot names whatever the mood, and its reply carries the answer too) and
     are rightly urgent, as is blind10's story of wages held two months; two are known false alarms:
     a how-to question about unpaid wages (blind6) and a briefing question naming "forced labour and
@@ -95,12 +122,14 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         "Anak saudara saya kerja kilang di Penang",
         "For our briefing note, could you clarify",
         "I'm a domestic helper in Singapore and m",
+        "Majikan saya simpan pasport saya sejak s",
         "My cousin works in Singapore and his emp",
         "Sy mau tuntut agen PT yg nahan ijazah sy",
         "how do i file a complaint about unpaid w",
         "majikan sy di arab saudi gk bayar gaji u",
         "majikan sy di malaysia nahan paspor sy d",
         "majikan sy di spore nahan paspor sy dr a",
+        "majikan sy nahan paspor sy udh 2 thn di ",
         "my boss in another asean country took my",
         "my employer hits me what should I do",
     ]
