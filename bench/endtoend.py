@@ -70,6 +70,12 @@ def semantic_mix(messages: int, cache: Path) -> list[str]:
     return mix
 
 
+def dev_questions() -> list[str]:
+    """The dev set's questions, in scope and out: what the end-to-end benches ask."""
+    spec = load_set(DEV)
+    return [c["q"] for c in spec["in_scope"] + spec["out_of_scope"]]
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) a process has used so far; NaN where /proc is not available."""
     try:
@@ -83,8 +89,7 @@ def run(users: int, messages: int, rate: float, semantic: bool = False, entries:
     """One run with a fresh bot, fake server and database: ``messages`` from ``users`` users, queued
     at ``rate`` a second (0: all at once); with ``entries`` generated entries beside the real ones
     (bench/synthetic.py), the same real questions are asked of a larger knowledge base."""
-    spec = load_set(DEV)
-    questions = [c["q"] for c in spec["in_scope"] + spec["out_of_scope"]]
+    questions = dev_questions()
     rng = random.Random(3)
     fake = FakeBotAPI()
     fake.start()

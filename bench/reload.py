@@ -29,10 +29,9 @@ import yaml
 
 from bench import synthetic
 from bench.calibrate import reference_ms
-from bench.endtoend import DEV
+from bench.endtoend import dev_questions
 from bench.matching import percentile
 from bot.bulk import paused_gc
-from bot.evaluation import load_set
 from tests.fakebotapi import FakeBotAPI
 from tests.test_telegram import Bot, _environment
 
@@ -81,8 +80,7 @@ class MemoryWatch:
 
 def run(entries: int, rate: float, before: float, after: float, users: int = 200) -> dict[str, float]:
     """One run with a fresh bot and fake server; times in ms, memory in MB."""
-    spec = load_set(DEV)
-    questions = [c["q"] for c in spec["in_scope"] + spec["out_of_scope"]]
+    questions = dev_questions()
     rng = random.Random(3)
     fake = FakeBotAPI()
     fake.start()
