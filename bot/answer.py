@@ -81,7 +81,7 @@ _ASIDE_WORDS = 4
 _ARTICLES = frozenset({"the", "a", "an"})
 
 
-def _set_aside(found: re.Match[str]) -> str:
+def _without_aside(found: re.Match[str]) -> str:
     """The message without what an exclusion word sets aside ("selain ILO, organisasi apa…" →
     "organisasi apa…"): up to the next comma when that is a few words away, else one word."""
     words = found.group("aside").split()
@@ -255,11 +255,12 @@ class Responder:
         talk = self._smalltalk_reply(tokens, language)
         if talk is not None:
             return Reply(question, "smalltalk", language, talk)
-        if self._excluded is not None and self._excluded.search(text):
-            tokens = self.normalizer.tokens(self._set_aside(text))
+        asked = self._set_aside(text)  # the words and the sentences both read it without what is set aside
+        if asked != text:
+            tokens = self.normalizer.tokens(asked)
         result = self.matcher.match_tokens(tokens)
         if result.outcome != "answer" and not result.dated:
-            sentences = [self.normalizer.tokens(part) for part in _SENTENCE_END.split(text) if part.strip()]
+            sentences = [self.normalizer.tokens(part) for part in _SENTENCE_END.split(asked) if part.strip()]
             result = self.matcher.match_parts(sentences, tokens) or result
         return self._compose(question, language, result)
 
@@ -282,7 +283,7 @@ class Responder:
     def _set_aside(self, text: str) -> str:
         """``text`` without what its exclusion words set aside ("selain ILO, organisasi apa saja yang
         hadir?" asks about the others: the words and the meaning both read it without "ILO")."""
-        return self._excluded.sub(_set_aside, text) if self._excluded is not None else text
+        return self._excluded.sub(_without_aside, text) if self._excluded is not None else text
 
     def with_meaning(self, reply: Reply, vector: Vector) -> Reply:
         """The first-pass ``reply``; the urgent reply where the nearest examples describe a danger

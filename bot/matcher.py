@@ -283,11 +283,9 @@ class Matcher:
 
     def match_tokens(self, normalised: list[str]) -> MatchResult:
         """:meth:`match` for text already normalised (Normalizer.tokens), so callers do it once."""
-        every = [t for t in normalised if t not in self._ignorable]
-        tokens = self.normalizer.content(every)
+        every, tokens, mapped = self._read(normalised)
         if not tokens:
             return MatchResult("fallback", (), 1.0)
-        mapped = [self._canonical(tok) for tok in tokens]
         weights = [self._idf[m] if m else self._unknown_idf for m in mapped]
         total = sum(weights)
         unknown_share = sum(w for m, w in zip(mapped, weights, strict=True) if m is None) / total
@@ -352,12 +350,17 @@ class Matcher:
             if entry_id not in offered:
                 return None
         answered = next(r for r in results if r.outcome == "answer")
-        every = [t for t in whole if t not in self._ignorable]
-        tokens = self.normalizer.content(every)
-        unsure, when = self._doubts(every, tokens, [self._canonical(t) for t in tokens], entry_id)
+        unsure, when = self._doubts(*self._read(whole), entry_id)
         if unsure or when is not None:
             return None
         return answered
+
+    def _read(self, normalised: list[str]) -> tuple[list[str], list[str], list[str | None]]:
+        """A question's tokens without greeting words, its content words, and each content word as
+        the index knows it (``None``: no phrasing uses it): what scoring and :meth:`_doubts` read."""
+        every = [t for t in normalised if t not in self._ignorable]
+        tokens = self.normalizer.content(every)
+        return every, tokens, [self._canonical(tok) for tok in tokens]
 
     def _doubts(
         self, every: list[str], tokens: list[str], mapped: list[str | None], entry_id: str
