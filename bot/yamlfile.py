@@ -1,8 +1,15 @@
 """YAML loading that remembers where every value came from.
 
-PyYAML's composer already knows the line of every node; we keep that map (path → line) beside the
-plain data, so schema errors found later can still point at the right line. Duplicate mapping
-keys, which PyYAML silently resolves to the last one, are reported as problems.
+The parser knows the line of every value; we keep that map (path → line) beside the plain data, so
+schema errors found later can still point at the right line. Duplicate mapping keys, which PyYAML
+silently resolves to the last one, are reported as problems.
+
+Files are built from the parser's events one at a time (:class:`_Stream`), not from PyYAML's node
+tree: the tree holds two position objects per value, about four times the data it describes
+(165 MB at its peak for a 10,000-entry file whose data is 38 MB), and the memory it freed stayed
+with the process, scattered among the data that outlived it. The few shapes the events do not
+build (merge keys, tagged collections, collections as keys) fall back to the tree
+(:class:`_Builder`).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 
 from bot.problems import Problem
 
@@ -97,8 +105,141 @@ class LocatedData:
         return self.top
 
 
+class _Unusual(Exception):
+    """A shape :class:`_Stream` leaves to PyYAML's node tree."""
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Stream:
+    """Builds the data and the line map from the parser's events, each dropped once read.
+
+    Plain strings, lists and mappings (all a knowledge file holds) are built here; other scalars
+    (numbers, booleans, dates, explicit tags) by PyYAML's safe constructor, so the result is the
+    same as ``yaml.safe_load``. An alias is the object its anchor built, as in PyYAML."""
+
+    def __init__(self, loader: Any, path: Path) -> None:
+        self.loader = loader
+        self.path = path
+        self.children: Lines = {}
+        self.problems: list[Problem] = []
+        self._anchors: dict[str, tuple[Any, Any]] = {}  # anchor → (object, the event that set it)
+        self._aliased = 0  # items reached again through aliases
+
+    def document(self) -> LocatedData:
+        """The single document of the stream (``data`` None for an empty one)."""
+        loader = self.loader
+        loader.get_event()  # the stream's start
+        if loader.check_event(yaml.StreamEndEvent):
+            return LocatedData(self.path, None)
+        document = loader.get_event()
+        first = loader.get_event()
+        data = self.value(first, ())
+        loader.get_event()  # the document's end
+        if not loader.check_event(yaml.StreamEndEvent):
+            raise ComposerError(
+                "expected a single document in the stream", document.start_mark,
+                "but found another document", loader.get_event().start_mark,
+            )  # fmt: skip
+        return LocatedData(self.path, data, self.children, first.start_mark.line + 1)
+
+    def value(self, event: Any, loc: PathKey) -> Any:
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            return self._scalar(event)
+        if kind is yaml.AliasEvent:
+            return self._alias(event)
+        if kind is yaml.SequenceStartEvent and event.tag in (None, "!", _SEQ):
+            return self._sequence(event, loc)
+        if kind is yaml.MappingStartEvent and event.tag in (None, "!", _MAP):
+            return self._mapping(event, loc)
+        raise _Unusual
+
+    def _scalar(self, event: Any) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _STR:
+            value = event.value
+        elif tag == _MERGE:
+            raise _Unusual
+        else:
+            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+            value = self.loader.construct_object(node)
+        self._anchor(event, value)
+        return value
+
+    def _sequence(self, event: Any, loc: PathKey) -> list[Any]:
+        items: list[Any] = []
+        self._anchor(event, items)
+        lines: dict[str | int, int] = {}
+        self.children[loc] = lines
+        next_event = self.loader.get_event
+        item = next_event()
+        while type(item) is not yaml.SequenceEndEvent:
+            line = lines[len(items)] = item.start_mark.line + 1
+            value = self.value(item, (*loc, len(items)))
+            if type(item) is yaml.ScalarEvent and _runs_on(item, value):
+                self.problems.append(Problem(self.path, line, _RUN_ON))
+            items.append(value)
+            item = next_event()
+        return items
+
+    def _mapping(self, event: Any, loc: PathKey) -> dict[Any, Any]:
+        mapping: dict[Any, Any] = {}
+        self._anchor(event, mapping)
+        keys: dict[str | int, int] = {}
+        self.children[loc] = keys
+        next_event = self.loader.get_event
+        key_event = next_event()
+        while type(key_event) is not yaml.MappingEndEvent:
+            if type(key_event) is not yaml.ScalarEvent:  # a collection or an alias as a key
+                raise _Unusual
+            key = self._scalar(key_event)
+            _note_key(self.problems, self.path, keys, str(key_event.value), key_event.start_mark, key in mapping)
+            mapping[key] = self.value(next_event(), (*loc, str(key_event.value)))
+            key_event = next_event()
+        return mapping
+
+    def _anchor(self, event: Any, value: Any) -> None:
+        if event.anchor is None:
+            return
+        if event.anchor in self._anchors:
+            raise ComposerError(
+                "found duplicate anchor; first occurrence", self._anchors[event.anchor][1].start_mark,
+                "second occurrence", event.start_mark,
+            )  # fmt: skip
+        self._anchors[event.anchor] = (value, event)
+
+    def _alias(self, event: Any) -> Any:
+        if event.anchor not in self._anchors:
+            raise ComposerError(None, None, "found undefined alias", event.start_mark)
+        again = self._anchors[event.anchor][0]
+        self._aliased += len(again) if isinstance(again, (list, dict)) else 1
+        if self._aliased > MAX_ALIASED_ITEMS:
+            raise _TooLarge(event.start_mark.line + 1, f"aliases repeat more than {MAX_ALIASED_ITEMS:,} items")
+        return again
+
+
+def _runs_on(item: Any, value: Any) -> bool:
+    """A plain item spread over lines with ' - ' in it: see _RUN_ON."""
+    return isinstance(value, str) and not item.style and " - " in value and item.end_mark.line > item.start_mark.line
+
+
+def _note_key(
+    problems: list[Problem], path: Path, keys: dict[str | int, int], name: str, mark: Any, repeated: bool
+) -> None:
+    """Record a key's line; a repeated key is a problem (PyYAML would silently keep the last value)."""
+    line = mark.line + 1
+    if repeated:
+        problems.append(Problem(path, line, f"duplicate key '{name}'"))
+    keys[name] = line
+
+
 class _Builder:
-    """Builds the data and the line map in one walk of the node tree.
+    """Builds the data and the line map in one walk of the node tree (for the shapes _Stream
+    leaves to it).
 
     PyYAML's constructor is general (generators, deferred recursion) and a second walk for the lines
     doubled the cost; knowledge files are strings, lists and mappings, built here directly. Anything
@@ -132,13 +273,9 @@ class _Builder:
             self.children[loc] = lines
             for index, item in enumerate(node.value):
                 lines[index] = item.start_mark.line + 1
-                # a string (the usual item) without a call: a phrasing list can hold thousands
-                if item.tag == _STR and type(item) is yaml.ScalarNode:
-                    if not item.style and " - " in item.value and item.end_mark.line > item.start_mark.line:
-                        self.problems.append(Problem(self.path, lines[index], _RUN_ON))
-                    items.append(item.value)
-                else:
-                    items.append(self.build(item, (*loc, index)))
+                items.append(self.build(item, (*loc, index)))
+                if type(item) is yaml.ScalarNode and _runs_on(item, items[-1]):
+                    self.problems.append(Problem(self.path, lines[index], _RUN_ON))
             return items
         if tag == _MAP and isinstance(node, yaml.MappingNode) and self._plain_keys(node):
             mapping: dict[Any, Any] = {}
@@ -162,10 +299,7 @@ class _Builder:
         return all(isinstance(key, yaml.ScalarNode) and not key.tag.endswith(":merge") for key, _ in node.value)
 
     def _line_of_key(self, key_node: yaml.Node, repeated: bool, keys: dict[str | int, int]) -> None:
-        line = key_node.start_mark.line + 1
-        if repeated:  # PyYAML would silently keep the last value
-            self.problems.append(Problem(self.path, line, f"duplicate key '{key_node.value}'"))
-        keys[str(key_node.value)] = line
+        _note_key(self.problems, self.path, keys, str(key_node.value), key_node.start_mark, repeated)
 
     def _walk(self, node: yaml.Node, loc: PathKey) -> None:
         if isinstance(node, yaml.MappingNode):
@@ -227,13 +361,8 @@ def load_yaml(path: Path, raw: bytes | None = None) -> tuple[LocatedData | None,
         depth, line = _flow_depth(text)
         if depth > MAX_FLOW_DEPTH:
             return None, [Problem(path, line, f"brackets nested more than {MAX_FLOW_DEPTH} deep")]
-    loader = _Loader(text)
-    builder = _Builder(loader, path)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return LocatedData(path, None), []
-        data = builder.build(node, ())
+        return _parsed(text, path)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -246,6 +375,24 @@ def load_yaml(path: Path, raw: bytes | None = None) -> tuple[LocatedData | None,
         return None, [Problem(path, exc.line, str(exc))]
     except RecursionError:
         return None, [Problem(path, 0, "nested too deeply to read")]
+
+
+def _parsed(text: str, path: Path) -> tuple[LocatedData, list[Problem]]:
+    """The file read from the parser's events, or, for the shapes they leave, from the node tree."""
+    loader = _Loader(text)
+    try:
+        stream = _Stream(loader, path)
+        return stream.document(), stream.problems
+    except _Unusual:
+        pass
     finally:
         loader.dispose()
-    return LocatedData(path, data, builder.children, node.start_mark.line + 1), builder.problems
+    loader = _Loader(text)
+    try:
+        builder = _Builder(loader, path)
+        node = loader.get_single_node()
+        if node is None:
+            return LocatedData(path, None), []
+        return LocatedData(path, builder.build(node, ()), builder.children, node.start_mark.line + 1), builder.problems
+    finally:
+        loader.dispose()

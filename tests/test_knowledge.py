@@ -7,6 +7,7 @@ import pytest
 
 from bot.knowledge import ENTRIES_PER_CHECK, REQUIRED_MESSAGES, KnowledgeBase, check_knowledge, load_knowledge
 from bot.problems import ProblemsError
+from tests.generated import long_knowledge_file
 
 
 def _replace(path: Path, old: str, new: str) -> None:
@@ -282,28 +283,10 @@ def test_entries_by_topic_hold_every_entry_once_in_file_order(kb: KnowledgeBase)
         assert list(ids) == [e.id for e in kb.entries.values() if e.topic == topic]
 
 
-def _long_file(directory: Path, count: int, bad: int | None = None) -> Path:
-    """A knowledge file of ``count`` small entries; entry ``bad`` has a key the schema does not know."""
-    lines = ["entries:"]
-    for number in range(count):
-        lines += [
-            f"  - id: filler-{number}",
-            "    topic: glossary",
-            f"    questions: {{en: [what is filler {number}], id: [apa itu filler {number}]}}",
-            "    answer: {en: 'Filler (June 2015).', id: 'Pengisi (Juni 2015).'}",
-            "    sources: [jakarta-post-2015]",
-        ]
-        if number == bad:
-            lines.append("    colour: red")
-    path = directory / "zz-long.yaml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 def test_a_schema_error_in_a_long_file_names_its_entry_and_line(kb_copy: Path) -> None:
     """Entries are checked in batches (ENTRIES_PER_CHECK); an error in a later batch still points at its entry."""
     count = ENTRIES_PER_CHECK + 60
-    path = _long_file(kb_copy, count, bad=count - 5)
+    path = long_knowledge_file(kb_copy, count, bad=count - 5)
     kb, problems = check_knowledge(kb_copy)
     assert kb is None
     assert [str(p) for p in problems] == [
@@ -314,6 +297,6 @@ def test_a_schema_error_in_a_long_file_names_its_entry_and_line(kb_copy: Path) -
 def test_a_long_valid_file_loads_every_entry(kb_copy: Path) -> None:
     """Batched checking keeps every entry, in order."""
     count = 2 * ENTRIES_PER_CHECK + 3
-    _long_file(kb_copy, count)
+    long_knowledge_file(kb_copy, count)
     kb = load_knowledge(kb_copy)
     assert [e for e in kb.entries if e.startswith("filler-")] == [f"filler-{n}" for n in range(count)]

@@ -1,5 +1,6 @@
 """Line-aware YAML loading (bot.yamlfile)."""
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ import yaml
 
 from bot import yamlfile
 from bot.yamlfile import load_yaml
+from tests.generated import long_knowledge_file
 
 
 def test_syntax_error_names_line_and_column(tmp_path: Path) -> None:
@@ -119,12 +121,12 @@ def test_deeply_nested_brackets_are_refused_before_parsing(tmp_path: Path) -> No
 
 
 def test_aliases_cannot_blow_a_small_file_up(tmp_path: Path) -> None:
-    """5,000 aliases to a 5,000-item list is refused at once, with the line."""
+    """5,000 aliases to a 5,000-item list is refused at once, at the line of the aliases."""
     path = tmp_path / "bomb.yaml"
     items = ", ".join(["x"] * 5000)
     path.write_text(f"a: &a [{items}]\nb: [{', '.join(['*a'] * 5000)}]\n", encoding="utf-8")
     data, problems = load_yaml(path)
-    assert data is None and problems[0].line == 1 and "aliases repeat" in problems[0].message
+    assert data is None and problems[0].line == 2 and "aliases repeat" in problems[0].message
 
 
 def test_a_file_past_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -150,3 +152,31 @@ def test_a_phrasing_with_a_dash_on_one_line_is_fine(tmp_path: Path) -> None:
     path.write_text("en:\n  - ASEAN - what is it?\n", encoding="utf-8")
     data, problems = load_yaml(path)
     assert problems == [] and data.data == {"en": ["ASEAN - what is it?"]}
+
+
+def test_a_long_file_is_read_without_holding_a_tree_of_it(tmp_path: Path) -> None:
+    """Reading 3,000 entries needs little more memory than the data it keeps (a node tree needed 3×)."""
+    path = long_knowledge_file(tmp_path, 3000)
+    text = path.read_bytes()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        located, problems = load_yaml(path, text)
+        kept, peak = (size - before for size in tracemalloc.get_traced_memory())
+    finally:
+        tracemalloc.stop()
+    assert problems == [] and located is not None and len(located.data["entries"]) == 3000
+    assert peak < 1.5 * kept, (peak, kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("a: 1\nb: *nowhere\n", 2), ("a: &x 1\nb: &x 2\n", 2), ("a: 1\n---\nb: 2\n", 2)],
+    ids=["undefined alias", "anchor defined twice", "two documents"],
+)
+def test_what_pyyaml_refuses_is_a_problem_at_its_line(tmp_path: Path, text: str, line: int) -> None:
+    """An alias to nothing, an anchor set twice, a second document: one problem each, with the line."""
+    path = tmp_path / "k.yaml"
+    path.write_text(text, encoding="utf-8")
+    data, problems = load_yaml(path)
+    assert data is None and [p.line for p in problems] == [line], problems
