@@ -211,14 +211,20 @@ class Matcher:
 
     def _spoken_of(self, entry_id: str) -> frozenset[str]:
         """The entities (countries, places, organisations, people) and years the entry's answer states,
-        and the years its phrasings ask about."""
+        the years its phrasings ask about, and the entities its sources name: "according to The Jakarta
+        Post" or "at the Geneva meeting" is where the answer comes from, not a claim it leaves out."""
         spoken = self._spoken.get(entry_id)
         if spoken is None:
             entry = self._kb.entries[entry_id]
             words = self._answer_words(entry_id)
             asked = self.normalizer.tokens(" ".join((*entry.questions.en, *entry.questions.id)))
+            sources = [self._kb.sources[s] for s in entry.sources if s in self._kb.sources]
+            cited = self.normalizer.tokens(
+                " ".join(f for s in sources for f in (s.title, s.description, s.publisher, s.author) if f)
+            )
             spoken = frozenset(w for w in words if w in self._entities or _YEAR.fullmatch(w))
             spoken |= {w for w in asked if _YEAR.fullmatch(w)}
+            spoken |= self._entities.intersection(cited)
             self._spoken[entry_id] = spoken
         return spoken
 

@@ -158,7 +158,8 @@ class Normalizer:
         with self._by_root_lock:
             if self._by_root is None:
                 by_root: dict[str, list[str]] = {}
-                for known in sorted(self._known_set):
+                # stopwords too: "dibilang" is "bilang" (said), not "bilangan" (a number)
+                for known in sorted(self._known_set | self.stopwords):
                     for root in roots(known):
                         by_root.setdefault(root, []).append(known)
                 self._by_root = by_root

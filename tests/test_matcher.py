@@ -196,3 +196,26 @@ def test_building_the_index_needs_little_more_than_it_keeps(kb_copy: Path) -> No
         tracemalloc.stop()
     assert responder.matcher.match("what is filler 2999").best.entry_id == "filler-2999"  # type: ignore[union-attr]
     assert peak < 1.8 * kept, (peak, kept)
+
+
+def test_numbers_read_the_same_as_digits_or_words(responder: Responder) -> None:
+    """ "which 2 countries" is "which two countries"; Nusa Dua keeps its name."""
+    tokens = responder.normalizer.tokens
+    assert tokens("which 2 countries") == tokens("which two countries")
+    assert tokens("tiga negara") == tokens("3 negara")
+    assert tokens("Nusa Dua") != tokens("Nusa 2")
+
+
+def test_naming_where_the_answer_comes_from_does_not_hold_it_back(responder: Responder) -> None:
+    """The source's publisher or its event's place ("according to The Jakarta Post", "at the Geneva
+    meeting") is not a name the answer leaves out; a place no source of the entry names still is."""
+    matcher = responder.matcher
+    for text in (
+        "according to the jakarta post, which two countries did indonesia single out in its call to protect workers",
+        "at the geneva meeting which two asean countries did indonesia single out to protect migrant workers",
+    ):
+        result = matcher.match(text)
+        assert result.outcome == "answer" and result.best.entry_id == "call-for-cooperation", text  # type: ignore[union-attr]
+    assert matcher.match(
+        "at the manila meeting which two asean countries did indonesia single out to protect migrant workers"
+    ).unsure

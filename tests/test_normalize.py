@@ -87,6 +87,12 @@ def test_unknown_affixed_word_becomes_the_known_form_with_its_root() -> None:
     assert normalizer.tokens("gunung") == ["gunung"]  # no root in common, not alike: left unknown
 
 
+def test_an_affixed_stopword_is_that_stopword() -> None:
+    """ "dibilang" (said) is the stopword "bilang", not the known word "bilangan" (a number) it shares a root with."""
+    normalizer = Normalizer(abbreviations={}, synonyms=[], stopwords=["bilang"], vocabulary=["bilangan", "menteri"])
+    assert normalizer.tokens("dibilang menteri") == ["bilang", "menteri"]
+
+
 def test_prepared_in_advance_reads_the_same() -> None:
     """Building the root index ahead (as the bot does after loading) changes no reading."""
     lazy = Normalizer(abbreviations={}, synonyms=[], stopwords=[], vocabulary=["menahan", "pengiriman"])
