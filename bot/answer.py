@@ -203,12 +203,11 @@ class Responder:
             for lang in LANGS:  # greetings and thanks are evidence of a language too
                 vocabulary[lang] |= {w for talk in kb.smalltalk for p in talk.phrasings.get(lang) for w in words(p)}
             known = vocabulary["en"] | vocabulary["id"]
-            # everyday words no phrasing uses tell the language too ("perut sakit teruk")
-            evidence = {
-                lang: vocabulary[lang] | {w for p in kb.language_words[lang] for w in words(p)} for lang in LANGS
-            }
-            self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, known)
-            # everyday words are words, not misspellings: "beach" is not "bleach"
+            # everyday words no phrasing uses tell the language too ("perut sakit teruk"), and they are
+            # words, not misspellings: "partai" is not "part", "beach" is not "bleach"
+            unused = {lang: {w for p in kb.language_words[lang] for w in words(p)} for lang in LANGS}
+            evidence = {lang: vocabulary[lang] | unused[lang] for lang in LANGS}
+            self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, known, unused["en"] | unused["id"])
             everyday = evidence["en"] | evidence["id"]
             self.urgency = UrgencyDetector(kb.urgent_words, kb.urgent, abbreviations, everyday | stopwords)
             self._smalltalk = [

@@ -83,7 +83,9 @@ class Normalizer:
         synonyms: Iterable[Iterable[str]],
         stopwords: Iterable[str],
         vocabulary: Iterable[str] = (),
+        everyday: Iterable[str] = (),
     ) -> None:
+        """``everyday``: words that are words, not misspellings, though no phrasing uses them."""
         self._abbreviations = {fold(short): tuple(words(full)) for short, full in abbreviations.items()}
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for group in synonyms:
@@ -114,6 +116,7 @@ class Normalizer:
         known |= {w for phrase in self._phrases for w in phrase}
         known -= self.stopwords
         self._known_set = frozenset(known)
+        self._everyday = frozenset(fold(w) for w in everyday) - self._known_set
         # Spelling candidates by first and by last letter: a typo seldom changes both, and searching
         # one bucket instead of every known word keeps a first-seen typo cheap at any vocabulary size.
         self._by_first: dict[str, list[str]] = {}
@@ -133,7 +136,7 @@ class Normalizer:
         (:mod:`bot.morphology`: "ditahan" → "menahan"), else the known word closest to it (rapidfuzz
         ``ratio``) with the same first letter, else with the same last letter; or ``word`` itself.
         Called through the cached ``spell``."""
-        if word in self._known_set or word in self.stopwords:
+        if word in self._known_set or word in self.stopwords or word in self._everyday:
             return word
         cutoff = typo_cutoff(word)
         if cutoff is None:

@@ -93,6 +93,14 @@ def test_an_affixed_stopword_is_that_stopword() -> None:
     assert normalizer.tokens("dibilang menteri") == ["bilang", "menteri"]
 
 
+def test_an_everyday_word_is_not_taken_for_a_misspelling() -> None:
+    """ "partai" (a party) stays itself, unknown, rather than becoming the known "part"."""
+    plain = Normalizer(abbreviations={}, synonyms=[], stopwords=[], vocabulary=["part", "hanif"])
+    told = Normalizer(abbreviations={}, synonyms=[], stopwords=[], vocabulary=["part", "hanif"], everyday=["partai"])
+    assert plain.tokens("hanif partai") == ["hanif", "part"]
+    assert told.tokens("hanif partai") == ["hanif", "partai"]
+
+
 def test_prepared_in_advance_reads_the_same() -> None:
     """Building the root index ahead (as the bot does after loading) changes no reading."""
     lazy = Normalizer(abbreviations={}, synonyms=[], stopwords=[], vocabulary=["menahan", "pengiriman"])

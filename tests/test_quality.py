@@ -39,7 +39,7 @@ OPENED = {
     "blind2.yaml": (28, 0, 0), "blind3.yaml": (19, 0, 0), "blind4.yaml": (15, 0, 0), "blind5.yaml": (81, 0, 0),
     "blind6.yaml": (53, 2, 1), "blind7.yaml": (57, 1, 0), "blind8.yaml": (56, 0, 0), "blind9.yaml": (55, 2, 0),
     "blind10.yaml": (40, 1, 0), "blind11.yaml": (54, 1, 0), "blind12.yaml": (54, 0, 0), "blind13.yaml": (49, 1, 1),
-    "blind14.yaml": (60, 0, 0),
+    "blind14.yaml": (60, 0, 0), "blind15.yaml": (54, 1, 1),
 }  # fmt: skip
 
 
@@ -101,12 +101,12 @@ def test_urgent_recall_and_false_alarms(semantic_responder: Responder, name: str
 
 
 def test_question_sets_raise_no_alarm(responder: Responder) -> None:
-    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Nineteen
+    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Twenty-one
     messages do describe one and are rightly urgent: being hit; three months unpaid (twice: blind14
     asks where to complain); blind10's story of wages held two months and blind13's of wages often
-    unpaid for months; a passport or a diploma held by an employer or agency, fourteen times (two in
+    unpaid for months; a passport or a diploma held by an employer or agency, sixteen times (two in
     blind8 with "he is fine, just curious", two in blind9 asked for a client or for oneself, two each
-    in blind11, blind12, blind13 and blind14 asking what the Consensus says of it): a held passport is
+    in blind11 to blind15 asking what the Consensus says of it): a held passport is
     a situation the bot names whatever the mood, and its reply carries the answer too. Two are known
     false alarms: a how-to question about unpaid wages (blind6) and a briefing question naming
     "forced labour and unpaid wages" (blind10)."""
@@ -138,6 +138,8 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         "my boss in another asean country took my",
         "my boss keeps my passport n wont give it",
         "my employer hits me what should I do",
+        "my employer keeps my passport since i ar",
+        "paspor sy ditahan majikan di malaysia, e",
         "suami sy kerja di singapura, paspornya d",
         "sy kerja di malaysia, gaji sy sering ga ",
     ]
