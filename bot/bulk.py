@@ -12,8 +12,10 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 _lock = threading.Lock()
 _depth = 0
@@ -71,3 +73,36 @@ def prompt_switching() -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(previous)
+
+
+#: How many objects :func:`release` frees between chances for another thread to run.
+RELEASE_BATCH = 500
+
+
+def release(garbage: list[Any]) -> None:
+    """Free what only ``garbage`` holds, a few hundred objects at a time (for a worker thread).
+
+    A replaced knowledge base freed by one assignment is one cascade of deallocations that holds
+    the GIL throughout: 56 ms at 10,000 entries, a pause for every update being served. Here its
+    dicts, lists, tuples and objects are taken apart piece by piece instead. Anything also held
+    elsewhere (the settings the new responder shares, a responder an update is still using) is
+    left alone: dropping our reference to it frees nothing now."""
+    with prompt_switching():
+        freed = 0
+        while garbage:
+            item = garbage.pop()
+            if sys.getrefcount(item) > 2:  # ``item`` and the call's argument: anyone else holds it
+                continue
+            if isinstance(item, (tuple, list, set, frozenset)):
+                garbage.extend(item)
+            elif isinstance(item, dict) or hasattr(item, "__dict__"):
+                parts = item if isinstance(item, dict) else vars(item)
+                while parts:
+                    garbage.extend(parts.popitem())
+                    freed += 1
+                    if freed % RELEASE_BATCH == 0:
+                        time.sleep(0)  # let the serving thread in
+            del item
+            freed += 1
+            if freed % RELEASE_BATCH == 0:
+                time.sleep(0)

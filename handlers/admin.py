@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.answer import Responder
-from bot.bulk import paused_gc, prompt_switching
+from bot.bulk import paused_gc, prompt_switching, release
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase, check_knowledge
 from bot.problems import Problem
@@ -40,9 +40,12 @@ async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> tuple[bool, li
             log.warning("  %s", problem)
         await _tell_admins(context, problems)
         return False, problems
+    replaced = [svc.responder]
     svc.responder = responder
     svc.loaded_at = now_iso()
     log.info("knowledge reloaded: version %s, %d entries", responder.kb.version, len(responder.kb.entries))
+    # freed in pieces in a worker thread: in one go on this thread it paused serving (56 ms at 10,000 entries)
+    await asyncio.to_thread(release, replaced)
     return True, []
 
 

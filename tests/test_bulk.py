@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from bot.bulk import PROMPT_SWITCH_S, paused_gc, prompt_switching
+from bot import bulk
+from bot.bulk import PROMPT_SWITCH_S, paused_gc, prompt_switching, release
 
 
 def test_collector_is_paused_inside_and_restored_after_the_outermost_block() -> None:
@@ -49,3 +50,38 @@ def test_prompt_switching_hands_the_gil_over_sooner_and_restores_the_interval() 
         assert sys.getswitchinterval() == pytest.approx(min(before, PROMPT_SWITCH_S))
         raise RuntimeError("the build failed")
     assert sys.getswitchinterval() == before
+
+
+class _Recording(dict):  # type: ignore[type-arg]
+    """A dict that counts the items taken out of it one at a time."""
+
+    taken = 0
+
+    def popitem(self):  # type: ignore[no-untyped-def]
+        _Recording.taken += 1
+        return super().popitem()
+
+
+class _Holder:
+    def __init__(self, private: dict[str, object], shared: dict[str, object]) -> None:
+        self.private = private
+        self.shared = shared
+
+
+def test_release_takes_apart_what_only_it_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The garbage's own dicts are emptied item by item; what the living still hold is untouched."""
+    monkeypatch.setattr(bulk, "RELEASE_BATCH", 7)
+    shared = {"contacts": ["+00"]}
+    private = _Recording({f"entry-{n}": [n, {"phrasing": str(n)}] for n in range(100)})
+    garbage: list[object] = [_Holder(private, shared)]
+    del private
+    release(garbage)
+    assert garbage == [] and _Recording.taken == 100
+    assert shared == {"contacts": ["+00"]}
+
+
+def test_release_leaves_alone_what_someone_still_uses() -> None:
+    """A responder an update is still answering with is not taken apart under it."""
+    in_use = _Holder({"a": [1, 2]}, {})
+    release([in_use])
+    assert in_use.private == {"a": [1, 2]}
