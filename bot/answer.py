@@ -207,8 +207,9 @@ class Responder:
             # words, not misspellings: "partai" is not "part", "beach" is not "bleach"
             unused = {lang: {w for p in kb.language_words[lang] for w in words(p)} for lang in LANGS}
             evidence = {lang: vocabulary[lang] | unused[lang] for lang in LANGS}
-            self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, known, unused["en"] | unused["id"])
-            everyday = evidence["en"] | evidence["id"]
+            unused_words = unused["en"] | unused["id"]
+            self.normalizer = Normalizer(abbreviations, kb.synonyms, stopwords, known, unused_words)
+            everyday = known | unused_words
             self.urgency = UrgencyDetector(kb.urgent_words, kb.urgent, abbreviations, everyday | stopwords)
             self._smalltalk = [
                 (talk, self.normalizer.tokens(p))

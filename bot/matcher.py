@@ -199,6 +199,16 @@ class Matcher:
         self._ignorable = frozenset(t for t in ignorable if t not in postings)
         self._present = kb.present_words
         self._entities = kb.entities
+        #: The names each source gives (title, description, publisher, author): see _spoken_of. Once per
+        #: source, not once per entry citing it (10,000 entries may cite one).
+        self._cited = {
+            source.id: self._entities.intersection(
+                normalizer.tokens(
+                    " ".join(f for f in (source.title, source.description, source.publisher, source.author) if f)
+                )
+            )
+            for source in kb.sources.values()
+        }
         self._speech = kb.speech_words
         self._count = kb.count_words
         self._spoken: dict[str, frozenset[str]] = {}
@@ -218,13 +228,9 @@ class Matcher:
             entry = self._kb.entries[entry_id]
             words = self._answer_words(entry_id)
             asked = self.normalizer.tokens(" ".join((*entry.questions.en, *entry.questions.id)))
-            sources = [self._kb.sources[s] for s in entry.sources if s in self._kb.sources]
-            cited = self.normalizer.tokens(
-                " ".join(f for s in sources for f in (s.title, s.description, s.publisher, s.author) if f)
-            )
             spoken = frozenset(w for w in words if w in self._entities or _YEAR.fullmatch(w))
             spoken |= {w for w in asked if _YEAR.fullmatch(w)}
-            spoken |= self._entities.intersection(cited)
+            spoken = spoken.union(*(self._cited[source] for source in entry.sources))
             self._spoken[entry_id] = spoken
         return spoken
 
