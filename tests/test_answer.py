@@ -275,3 +275,10 @@ def test_a_question_about_the_time_since_a_source_gets_the_dated_reply(responder
     """ "…since 2017?" asks about a later time than the sources: their fact, said to be dated, not an answer."""
     reply = responder.respond("Has the ASEAN Consensus been turned into a legally binding treaty since 2017?")
     assert reply.kind == "dated"
+
+
+def test_contractions_leave_no_stray_letters(responder: Responder) -> None:
+    """ "I'm", "we're", "they've" split into a word and a letter; the letter is no unknown word to weigh."""
+    normalizer = responder.normalizer
+    content = normalizer.content(normalizer.tokens("I'm asking because we're told they've signed it themselves"))
+    assert not {"m", "re", "ve", "themselves"} & set(content)

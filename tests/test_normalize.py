@@ -125,3 +125,17 @@ def test_spelling_cache_keeps_the_recent_words_when_full(monkeypatch: pytest.Mon
     assert (info.hits, info.currsize) == (1, 2)
     small.spell("labuor")  # the oldest was dropped: worked out again
     assert small.spell.cache_info().misses == 4  # type: ignore[attr-defined]
+
+
+def test_a_closing_right_is_a_tag_not_a_word() -> None:
+    """'…in Geneva, right?' checks a statement; read as 'rights' it pulled towards the rights entries."""
+    normalizer = Normalizer({}, [], [], vocabulary=["rights", "geneva", "right"])
+    assert normalizer.tokens("the meeting was in geneva, right?") == ["the", "meeting", "was", "in", "geneva"]
+    assert normalizer.tokens("it was in geneva right ?") == ["it", "was", "in", "geneva"]
+
+
+def test_right_as_a_noun_stays() -> None:
+    """'do workers have a right?' and 'the right to join a union' keep the word."""
+    normalizer = Normalizer({}, [], [], vocabulary=["rights", "right"])
+    assert normalizer.tokens("do workers have a right?")[-1] == "right"
+    assert "right" in normalizer.tokens("is there the right to join a union?")

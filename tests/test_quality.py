@@ -37,9 +37,9 @@ def test_quality_bounds(responder: Responder, name: str) -> None:
 OPENED = {
     "dev.yaml": (33, 0, 0), "holdout.yaml": (49, 0, 0), "fresh.yaml": (38, 0, 0), "malay.yaml": (10, 0, 0),
     "blind2.yaml": (28, 0, 0), "blind3.yaml": (19, 0, 0), "blind4.yaml": (15, 0, 0), "blind5.yaml": (81, 0, 0),
-    "blind6.yaml": (53, 2, 1), "blind7.yaml": (57, 1, 0), "blind8.yaml": (56, 0, 0), "blind9.yaml": (55, 2, 0),
+    "blind6.yaml": (57, 2, 1), "blind7.yaml": (57, 1, 0), "blind8.yaml": (57, 0, 0), "blind9.yaml": (55, 2, 0),
     "blind10.yaml": (40, 1, 0), "blind11.yaml": (54, 1, 0), "blind12.yaml": (54, 0, 0), "blind13.yaml": (49, 1, 1),
-    "blind14.yaml": (60, 0, 0), "blind15.yaml": (54, 1, 1),
+    "blind14.yaml": (61, 0, 0), "blind15.yaml": (54, 1, 1), "blind16.yaml": (52, 1, 1),
 }  # fmt: skip
 
 
@@ -101,15 +101,16 @@ def test_urgent_recall_and_false_alarms(semantic_responder: Responder, name: str
 
 
 def test_question_sets_raise_no_alarm(responder: Responder) -> None:
-    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Twenty-one
-    messages do describe one and are rightly urgent: being hit; three months unpaid (twice: blind14
-    asks where to complain); blind10's story of wages held two months and blind13's of wages often
-    unpaid for months; a passport or a diploma held by an employer or agency, sixteen times (two in
-    blind8 with "he is fine, just curious", two in blind9 asked for a client or for oneself, two each
-    in blind11 to blind15 asking what the Consensus says of it): a held passport is
-    a situation the bot names whatever the mood, and its reply carries the answer too. Two are known
-    false alarms: a how-to question about unpaid wages (blind6) and a briefing question naming
-    "forced labour and unpaid wages" (blind10)."""
+    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Twenty-six
+    messages do describe one and are rightly urgent: being hit; three months unpaid (three times:
+    blind14 asks where to complain, blind16 whether the Bali conference discussed it); blind10's story
+    of wages held two months and blind13's of wages often unpaid for months; being made to work
+    without leave and being refused sick leave (blind16); a passport or a diploma held by an employer
+    or agency, eighteen times (two in blind8 with "he is fine, just curious", two in blind9 asked for a
+    client or for oneself, two each in blind11 to blind16 asking what the Consensus says of it or for a
+    hotline): a held passport is a situation the bot names whatever the mood, and its reply carries the
+    answer too. Two are known false alarms: a how-to question about unpaid wages (blind6) and a briefing
+    question naming "forced labour and unpaid wages" (blind10)."""
     flagged = [
         case["q"]
         for path in sorted(DATA.glob("*.yaml"))
@@ -124,16 +125,20 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         "Anak saudara saya kerja kilang di Penang",
         "For our briefing note, could you clarify",
         "I'm a domestic helper in Singapore and m",
+        "Majikan saya paksa saya kerja tanpa cuti",
         "Majikan saya pegang pasport saya. Apa ka",
         "Majikan saya simpan pasport saya sejak s",
         "Majikan saya simpan pasport saya sejak s",
         "Majikan saya tak bayar gaji tiga bulan, ",
         "My cousin works in Singapore and his emp",
+        "My employer in Malaysia has kept my pass",
         "Sy mau tuntut agen PT yg nahan ijazah sy",
         "how do i file a complaint about unpaid w",
         "majikan sy di arab saudi gk bayar gaji u",
         "majikan sy di malaysia nahan paspor sy d",
+        "majikan sy di malaysia nahan paspor sy, ",
         "majikan sy di spore nahan paspor sy dr a",
+        "majikan sy gk bayar gaji udh 3 bulan. ma",
         "majikan sy nahan paspor sy udh 2 thn di ",
         "my boss in another asean country took my",
         "my boss keeps my passport n wont give it",
@@ -142,4 +147,5 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         "paspor sy ditahan majikan di malaysia, e",
         "suami sy kerja di singapura, paspornya d",
         "sy kerja di malaysia, gaji sy sering ga ",
+        "syarikat sy kat johor x bagi cuti sakit,",
     ]
