@@ -40,6 +40,7 @@ OPENED = {
     "blind6.yaml": (57, 2, 1), "blind7.yaml": (57, 1, 0), "blind8.yaml": (57, 0, 0), "blind9.yaml": (55, 2, 0),
     "blind10.yaml": (40, 1, 0), "blind11.yaml": (54, 1, 0), "blind12.yaml": (54, 0, 0), "blind13.yaml": (49, 1, 1),
     "blind14.yaml": (61, 0, 0), "blind15.yaml": (54, 1, 1), "blind16.yaml": (52, 1, 1),
+    "blind17.yaml": (48, 1, 1),
 }  # fmt: skip
 
 
@@ -101,16 +102,17 @@ def test_urgent_recall_and_false_alarms(semantic_responder: Responder, name: str
 
 
 def test_question_sets_raise_no_alarm(responder: Responder) -> None:
-    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Twenty-six
-    messages do describe one and are rightly urgent: being hit; three months unpaid (three times:
-    blind14 asks where to complain, blind16 whether the Bali conference discussed it); blind10's story
-    of wages held two months and blind13's of wages often unpaid for months; being made to work
-    without leave and being refused sick leave (blind16); a passport or a diploma held by an employer
-    or agency, eighteen times (two in blind8 with "he is fine, just curious", two in blind9 asked for a
-    client or for oneself, two each in blind11 to blind16 asking what the Consensus says of it or for a
-    hotline): a held passport is a situation the bot names whatever the mood, and its reply carries the
-    answer too. Two are known false alarms: a how-to question about unpaid wages (blind6) and a briefing
-    question naming "forced labour and unpaid wages" (blind10)."""
+    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Thirty
+    messages do describe one and are rightly urgent: being hit; three months unpaid (four times: blind14
+    asks where to complain, blind16 and blind17 whether the Bali conference discussed it); blind10's
+    story of wages held two months and blind13's of wages often unpaid for months; being made to work
+    without leave and being refused sick leave (blind16); a passport or a diploma held by an employer or
+    agency, twenty-one times (two in blind8 with "he is fine, just curious", two in blind9 asked for a
+    client or for oneself, two each in blind11 to blind17 asking what the Consensus says of it or for a
+    hotline, and blind17 asking where to report it): a held passport is a situation the bot names
+    whatever the mood, and its reply carries the answer too. Two are known false alarms: a how-to
+    question about unpaid wages (blind6) and a briefing question naming "forced labour and unpaid wages"
+    (blind10)."""
     flagged = [
         case["q"]
         for path in sorted(DATA.glob("*.yaml"))
@@ -134,6 +136,7 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         "My employer in Malaysia has kept my pass",
         "Sy mau tuntut agen PT yg nahan ijazah sy",
         "how do i file a complaint about unpaid w",
+        "majikan simpan pasport sy, boleh ke? ada",
         "majikan sy di arab saudi gk bayar gaji u",
         "majikan sy di malaysia nahan paspor sy d",
         "majikan sy di malaysia nahan paspor sy, ",
@@ -141,9 +144,12 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         "majikan sy gk bayar gaji udh 3 bulan. ma",
         "majikan sy nahan paspor sy udh 2 thn di ",
         "my boss in another asean country took my",
+        "my boss keeps my passport and says it's ",
         "my boss keeps my passport n wont give it",
+        "my employer hasn't paid my salary for 3 ",
         "my employer hits me what should I do",
         "my employer keeps my passport since i ar",
+        "paspor sy ditahan majikan di arab saudi,",
         "paspor sy ditahan majikan di malaysia, e",
         "suami sy kerja di singapura, paspornya d",
         "sy kerja di malaysia, gaji sy sering ga ",
