@@ -98,6 +98,10 @@ _SENTENCE_END = re.compile(r"[?!\n]+|[.;](?:\s|$)")
 #: nearest phrasing, and to its answer, for a "Did you mean" to become the answer (docs/matching.md).
 PROMOTE_PHRASING = 0.88
 PROMOTE_ANSWER = 0.89
+#: A question this close to one of the offered entry's phrasings says what that phrasing says (a
+#: near-verbatim paraphrase, in either language): the answer reading is not needed. Over every
+#: opened set the closest out-of-scope question or wrong entry came at 0.935 (docs/matching.md).
+PROMOTE_PARAPHRASE = 0.96
 #: Above this share of unknown words the meaning promotes nothing (see Reply.unsure).
 MEANING_MAX_UNKNOWN = 0.2
 
@@ -316,15 +320,18 @@ class Responder:
         answer best answers it (e5's query–passage reading), both closely, and the matcher's unsure
         rules did not hold it back. Fewer readings are not enough: out-of-scope questions share a
         topic with an entry ("where is the ASEAN Secretariat located?"), and the phrasings alone
-        promoted 10–13 of the question sets' out-of-scope questions (docs/matching.md)."""
+        promoted 10–13 of the question sets' out-of-scope questions (docs/matching.md); except a
+        near-verbatim paraphrase of one of the entry's phrasings (:data:`PROMOTE_PARAPHRASE`), where
+        the answer reading is the noisier one ("Apa tema yang diangkat…" read as the participants)."""
         if reply.kind != "suggestions" or reply.unsure or not reply.suggestions or self.semantic is None:
             return reply
         offered = reply.suggestions[0].entry_id
         phrasing = self.semantic.phrasings.nearest(vector)
         answer = self.semantic.answers.nearest(vector)
-        if phrasing is None or answer is None or not phrasing.entry_id == answer.entry_id == offered:
+        if phrasing is None or answer is None or phrasing.entry_id != offered:
             return reply
-        if phrasing.similarity < PROMOTE_PHRASING or answer.similarity < PROMOTE_ANSWER:
+        agreed = answer.entry_id == offered and answer.similarity >= PROMOTE_ANSWER
+        if phrasing.similarity < PROMOTE_PARAPHRASE and not (agreed and phrasing.similarity >= PROMOTE_PHRASING):
             return reply
         return self._answer(reply.question, reply.language, self.kb.entries[offered], reply.score)
 

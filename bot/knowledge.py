@@ -75,6 +75,10 @@ class KnowledgeBase:
     count_words: frozenset[str]
     #: Words that set something aside ("selain", "besides"): see Responder.first_pass.
     exclusion_words: frozenset[str]
+    #: Words that open or close a yes/no check ("was…", "…kan?"), and words that set the place or
+    #: time it checks ("in", "di", "tahun"): see Matcher._doubts.
+    check_words: frozenset[str]
+    setting_words: frozenset[str]
     smalltalk: list[Smalltalk]
     messages: dict[str, Localized]
     version: str
@@ -280,6 +284,8 @@ def _merge(
     speech_words: set[str] = set()
     count_words: set[str] = set()
     exclusion_words: set[str] = set()
+    check_words: set[str] = set()
+    setting_words: set[str] = set()
     smalltalk: list[Smalltalk] = []
     urgent: list[Urgent] = []
     urgent_words: dict[str, list[str]] = {}
@@ -350,6 +356,8 @@ def _merge(
         speech_words.update(w.casefold() for w in kfile.speech_words)
         count_words.update(w.casefold() for w in kfile.count_words)
         exclusion_words.update(w.casefold() for w in kfile.exclusion_words)
+        check_words.update(w.casefold() for w in kfile.check_words)
+        setting_words.update(w.casefold() for w in kfile.setting_words)
 
     for entry in entries.values() if complete else ():
         path, line = origin.at("entry", entry.id)
@@ -421,6 +429,8 @@ def _merge(
         speech_words=frozenset(speech_words),
         count_words=frozenset(count_words),
         exclusion_words=frozenset(exclusion_words),
+        check_words=frozenset(check_words),
+        setting_words=frozenset(setting_words),
         smalltalk=smalltalk,
         urgent=urgent,
         urgent_words={concept: tuple(listed) for concept, listed in urgent_words.items()},

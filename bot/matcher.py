@@ -211,6 +211,8 @@ class Matcher:
         }
         self._speech = kb.speech_words
         self._count = kb.count_words
+        self._check = kb.check_words
+        self._setting = kb.setting_words
         self._spoken: dict[str, frozenset[str]] = {}
         self._stated: dict[str, frozenset[str]] = {}
         self._voices: dict[str, frozenset[str]] = {}
@@ -388,12 +390,15 @@ class Matcher:
         numbers = {t for m, t in zip(mapped, tokens, strict=True) if m is None and t.isdigit()}
         # A year is a time: "the Minister of Manpower in 2023" is not answered with 2015's.
         years = sorted(t for t in tokens if _YEAR.fullmatch(t) and t not in spoken)
-        when = years[0] if years else when
         numbers -= set(years)
         # The answer must speak of every name the question does: "Singapore's Ministry of
         # Manpower" is not answered with Indonesia's, however alike the words are. A name no
         # phrasing uses counts too: "agency fees to Hong Kong" does not get the Consensus on fees.
         named = self._entities.intersection(tokens)
+        corrected = self._corrected(every, entry_id, (named - spoken).union(years))
+        years = [y for y in years if y != corrected]
+        named = named - {corrected}
+        when = years[0] if years else when
         # "What did the ILO say…" asks for someone's words: an entry that only lists the ILO
         # among the participants does not hold them.
         quoted = not named or self._speech.isdisjoint(every) or not named.isdisjoint(self._voices_of(entry_id))
@@ -404,6 +409,28 @@ class Matcher:
             set(phrasings_of.get(counted, ())).intersection(phrasings_of.get(word, ())) for word in self._count
         )
         return not numbers <= spoken or not named <= spoken or not quoted or miscounted, when
+
+    def _corrected(self, every: list[str], entry_id: str, unstated: frozenset[str]) -> str | None:
+        """The one place or year a yes/no check proposes that the entry's answer corrects, else
+        ``None``: "was the 12th conference held in Jakarta?" is answered by the entry that says where
+        it was, "pertemuan di Jenewa itu thn 2017 kan?" by the one that says when. The check opens or
+        closes the message (``check_words``); the place or year follows a setting word ("in", "di",
+        "tahun") or closes it ("malaysia ke?"); the entry's phrasings ask where (or when, for a year)
+        and its answer names a place (or a year). With two such names ("in Malaysia in 2016?") the
+        question may be about another event: it stays unsure."""
+        if len(unstated) != 1 or (every[0] not in self._check and every[-1] not in self._check):
+            return None
+        (item,) = unstated
+        at = every.index(item)
+        proposed = (at > 0 and every[at - 1] in self._setting) or (at == len(every) - 2 and every[-1] in self._check)
+        if not proposed:
+            return None
+        asks, answer = self._entries[entry_id].where, self._answer_words(entry_id)
+        if _YEAR.fullmatch(item):
+            return item if "when" in asks and any(_YEAR.fullmatch(w) for w in answer) else None
+        # "mana" is the canonical "which" of "di kota mana", "negara mana"
+        says_where = "where" in asks or "mana" in asks
+        return item if says_where and not self._entities.isdisjoint(answer) else None
 
     def _decide(self, candidates: list[Candidate], unknown_share: float, unsure: bool) -> Outcome:
         """The threshold ladder; ``unsure`` questions get suggestions at best."""

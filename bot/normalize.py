@@ -26,7 +26,8 @@ _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")  # "Singapore's" → "Singapore"
 _REDUPLICATION = re.compile(r"\b([^\W\d_]{2,})2\b")  # Indonesian chat: "anak2" = "anak-anak"
 _NOT_WORD = re.compile(r"[\W_]+")
 #: "right?" ending a statement checks it ("it was in Geneva, right?"): a tag, not the word "rights" (the
-#: spelling would take it for that). "…have a right?" keeps it.
+#: spelling would take it for that), read as "correct?", a check word (Matcher._corrected). "…have a
+#: right?" keeps it.
 _TAG_QUESTION = re.compile(r"(?<!\ba)(?<!\bthe)(?<!\bany)(?<!\bno)[\s,]+right\s*\?[\W_]*$", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 #: ASCII text (nearly all of it) takes a fast path: one bytes.translate() (a table look-up per byte,
@@ -182,7 +183,7 @@ class Normalizer:
 
     def tokens(self, text: str) -> list[str]:
         """All tokens, abbreviations expanded and synonyms made canonical (stopwords kept)."""
-        return self.tokens_of(words(_TAG_QUESTION.sub("", text) if "?" in text else text))
+        return self.tokens_of(words(_TAG_QUESTION.sub(" correct?", text) if "?" in text else text))
 
     def tokens_of(self, split: list[str]) -> list[str]:
         """:meth:`tokens` for text already split by :func:`words`."""

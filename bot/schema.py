@@ -185,5 +185,7 @@ class KnowledgeFile(Strict):
     speech_words: list[Text] = []
     count_words: list[Text] = []
     exclusion_words: list[Text] = []
+    check_words: list[Text] = []
+    setting_words: list[Text] = []
     smalltalk: list[Smalltalk] = []
     messages: dict[MessageName, Localized] = {}

@@ -219,3 +219,35 @@ def test_naming_where_the_answer_comes_from_does_not_hold_it_back(responder: Res
     assert matcher.match(
         "at the manila meeting which two asean countries did indonesia single out to protect migrant workers"
     ).unsure
+
+
+def test_a_check_proposing_another_place_is_answered_with_the_right_one(responder: Responder) -> None:
+    """ "…held in Manila, right?": the venue's answer is the correction; the same words as a statement
+    are no check and stay unsure."""
+    checked = responder.matcher.match("the 12th asean labour inspection conference was held in manila, right?")
+    assert checked.outcome == "answer" and checked.best is not None and checked.best.entry_id == "conference-venue"
+    assert responder.matcher.match("the 12th asean labour inspection conference was held in manila").unsure
+
+
+def test_a_check_proposing_another_year_is_answered_by_an_entry_that_says_when(responder: Responder) -> None:
+    """ "…in 2017, correct?" gets the meeting's date (June 2015), not a dated "Did you mean"."""
+    result = responder.matcher.match("the asean labour ministers met in geneva in 2017, correct?")
+    assert result.outcome == "answer" and result.dated is None
+    assert result.best is not None and result.best.entry_id == "geneva-meeting"
+
+
+def test_a_name_the_check_does_not_set_as_the_place_still_holds_the_answer_back(responder: Responder) -> None:
+    """ "Did Malaysia adopt…" asks about Malaysia, not where: the Cebu answer does not say."""
+    assert responder.matcher.match("Did Malaysia adopt the Cebu Declaration?").unsure
+
+
+def test_a_check_proposing_two_things_the_answer_leaves_out_stays_unsure(responder: Responder) -> None:
+    """ "in Malaysia in 2022" may be another conference: one proposal is corrected, not two."""
+    assert responder.matcher.match("was the 12th asean labour inspection conference held in malaysia in 2022?").unsure
+
+
+def test_how_long_asks_for_a_time_the_entry_must_count(responder: Responder) -> None:
+    """ "berapa lama jadi menteri" is not answered with who he was; the conference's length is."""
+    assert responder.matcher.match("hanif dhakiri udah berapa lama jadi menteri?").unsure
+    lasted = responder.matcher.match("berapa lama konferensi di bali itu berlangsung")
+    assert lasted.outcome == "answer" and lasted.best is not None and lasted.best.entry_id == "conference-dates"

@@ -186,6 +186,31 @@ def test_the_meaning_never_overrules_an_unsure_rule(kb: KnowledgeBase) -> None:
     assert responder.respond(question).kind == "suggestions"
 
 
+def _reading(kb: KnowledgeBase, phrasing_cosine: float) -> Responder:
+    """A responder whose meaning puts every message at ``phrasing_cosine`` from a phrasing of the
+    theme entry, and right on the participants' answer (the answer reading disagrees)."""
+    from bot.semantic import Semantic
+
+    sine = float(np.sqrt(1 - phrasing_cosine**2))
+    phrasings = EntryIndex(np.array([[phrasing_cosine, sine]], dtype=np.float32), ["conference-theme"])
+    answers = EntryIndex(np.array([[1.0, 0.0]], dtype=np.float32), ["conference-participants"])
+    examples = ExampleIndex(np.eye(2, dtype=np.float32)[::-1].copy(), ["violence", None], ["hit", "hello"])
+    responder = Responder(kb)
+    responder.attach(Semantic(_Fixed([1.0, 0.0]), examples, phrasings, answers))
+    return responder
+
+
+def test_a_near_verbatim_paraphrase_of_the_offered_entry_is_answered(kb: KnowledgeBase) -> None:
+    """Written for this test: the words offer the theme, the discussions close behind; a paraphrase
+    (cosine 0.97) of a theme phrasing is answered although the answer reading points elsewhere."""
+    question = "tema yang diangkat konferensi pengawasan ketenagakerjaan asean ke-12 itu apa"
+    first = _reading(kb, 0.97).first_pass(question)
+    assert first.kind == "suggestions" and first.suggestions[0].entry_id == "conference-theme"
+    reply = _reading(kb, 0.97).respond(question)
+    assert reply.kind == "answer" and reply.entry_id == "conference-theme"
+    assert _reading(kb, 0.95).respond(question).kind == "suggestions"
+
+
 class _Recording:
     """A batch embed function that records each call's texts."""
 
