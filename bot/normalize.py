@@ -27,8 +27,12 @@ _REDUPLICATION = re.compile(r"\b([^\W\d_]{2,})2\b")  # Indonesian chat: "anak2" 
 _NOT_WORD = re.compile(r"[\W_]+")
 #: "right?" ending a statement checks it ("it was in Geneva, right?"): a tag, not the word "rights" (the
 #: spelling would take it for that), read as "correct?", a check word (Matcher._corrected). "…have a
-#: right?" keeps it.
-_TAG_QUESTION = re.compile(r"(?<!\ba)(?<!\bthe)(?<!\bany)(?<!\bno)[\s,]+right\s*\?[\W_]*$", re.IGNORECASE)
+#: right?" keeps it. English tags ("…, wasn't it?", "…, didn't he?") are read the same way.
+_TAG_QUESTION = re.compile(
+    r"(?:(?<!\ba)(?<!\bthe)(?<!\bany)(?<!\bno)[\s,]+right"
+    r"|,?\s+(?:is|was|were|are|did|does|do|has|have|had)n['’]?t\s+(?:it|he|she|they|there|that))\s*\?[\W_]*$",
+    re.IGNORECASE,
+)
 _DIGIT = re.compile(r"\d")
 #: ASCII text (nearly all of it) takes a fast path: one bytes.translate() (a table look-up per byte,
 #: three times faster than str.translate) instead of a regex substitution.

@@ -135,6 +135,14 @@ def test_a_closing_right_is_a_tag_not_a_word() -> None:
     assert normalizer.tokens("it was in geneva right ?") == ["it", "was", "in", "geneva", "correct"]
 
 
+def test_an_english_tag_question_reads_as_a_check() -> None:
+    """'…in 2015, wasn't it?' and '…, didn't he?' close a check like 'right?' does."""
+    normalizer = Normalizer({}, [], [], vocabulary=["signed", "jakarta"])
+    assert normalizer.tokens("it was signed in jakarta, wasn't it?")[-2:] == ["jakarta", "correct"]
+    assert normalizer.tokens("he went to jakarta didnt he?")[-2:] == ["jakarta", "correct"]
+    assert normalizer.tokens("what is it?")[-1] == "it"
+
+
 def test_right_as_a_noun_stays() -> None:
     """'do workers have a right?' and 'the right to join a union' keep the word."""
     normalizer = Normalizer({}, [], [], vocabulary=["rights", "right"])

@@ -38,9 +38,9 @@ OPENED = {
     "dev.yaml": (33, 0, 0), "holdout.yaml": (49, 0, 0), "fresh.yaml": (38, 0, 0), "malay.yaml": (10, 0, 0),
     "blind2.yaml": (28, 0, 0), "blind3.yaml": (19, 0, 0), "blind4.yaml": (15, 0, 0), "blind5.yaml": (81, 0, 0),
     "blind6.yaml": (57, 2, 1), "blind7.yaml": (58, 1, 0), "blind8.yaml": (58, 0, 0), "blind9.yaml": (55, 2, 0),
-    "blind10.yaml": (40, 1, 0), "blind11.yaml": (55, 1, 0), "blind12.yaml": (54, 0, 0), "blind13.yaml": (50, 1, 1),
+    "blind10.yaml": (40, 1, 0), "blind11.yaml": (55, 1, 0), "blind12.yaml": (55, 0, 0), "blind13.yaml": (50, 1, 1),
     "blind14.yaml": (61, 0, 0), "blind15.yaml": (57, 1, 1), "blind16.yaml": (55, 1, 1),
-    "blind17.yaml": (51, 1, 1), "blind18.yaml": (49, 1, 2),
+    "blind17.yaml": (51, 1, 1), "blind18.yaml": (49, 1, 2), "blind19.yaml": (47, 0, 0),
 }  # fmt: skip
 
 
@@ -102,18 +102,19 @@ def test_urgent_recall_and_false_alarms(semantic_responder: Responder, name: str
 
 
 def test_question_sets_raise_no_alarm(responder: Responder) -> None:
-    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Thirty-seven
+    """Policy questions, in scope or not, are not taken for a worker in danger by the words. Forty-one
     messages do describe one and are rightly urgent: being hit; three or four months unpaid (seven times:
     blind14 asks where to complain, blind16, blind17 and three in blind18 whether the Bali conference
     discussed it); blind10's story of wages held two months and blind13's of wages often unpaid for
-    months; being made to work without leave and being refused sick leave (blind16); cheated by an agency
-    and asking where to report it (blind18); a passport or a diploma held by an employer or agency,
-    twenty-four times (two in blind8 with "he is fine, just curious", two in blind9 asked for a client
-    or for oneself, two each in blind11 to blind17 and three in blind18 asking what the Consensus says
-    of it or for a hotline, and blind17 asking where to report it): a held passport is a situation the
-    bot names whatever the mood, and its reply carries the answer too. Two are known false alarms: a
-    how-to question about unpaid wages (blind6) and a briefing question naming "forced labour and
-    unpaid wages" (blind10)."""
+    months; being made to work without leave and being refused sick leave (blind16, blind19); cheated by
+    an agency and asking where to report it (blind18); fired abroad without severance, asking where to
+    report it (blind19); a passport or a diploma held by an employer or agency, twenty-six times (two in
+    blind8 with "he is fine, just curious", two in blind9 asked for a client or for oneself, two each in
+    blind11 to blind17 and blind19 and three in blind18 asking what the Consensus says of it or for a
+    hotline, and blind17 asking where to report it): a held passport is a situation the bot names
+    whatever the mood, and its reply carries the answer too. Three are known false alarms: a how-to
+    question about unpaid wages (blind6), and briefing questions naming "forced labour and unpaid wages"
+    (blind10) and "wage theft" and "unpaid wages" (blind19, an NGO's researcher)."""
     flagged = [
         case["q"]
         for path in sorted(DATA.glob("*.yaml"))
@@ -127,6 +128,7 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         "Abang sy kerja kilang kat Johor, majikan",
         "Anak saudara saya kerja kilang di Penang",
         "For our briefing note, could you clarify",
+        "I work for an NGO that documents wage th",
         "I'm a domestic helper in Singapore and m",
         "Majikan saya paksa saya kerja tanpa cuti",
         "Majikan saya pegang pasport saya. Apa ka",
@@ -134,6 +136,7 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         "Majikan saya simpan pasport saya sejak s",
         "Majikan saya tak bayar gaji tiga bulan, ",
         "My cousin works in Singapore and his emp",
+        "My employer in Malaysia has kept my pass",
         "My employer in Malaysia has kept my pass",
         "My employer in Malaysia hasn't paid my s",
         "Sy mau tuntut agen PT yg nahan ijazah sy",
@@ -145,9 +148,11 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         "majikan sy di arab saudi gk bayar gaji u",
         "majikan sy di malaysia nahan paspor sy d",
         "majikan sy di malaysia nahan paspor sy, ",
+        "majikan sy di singapura nahan paspor sy,",
         "majikan sy di spore nahan paspor sy dr a",
         "majikan sy gk bayar gaji udh 3 bulan. ma",
         "majikan sy nahan paspor sy udh 2 thn di ",
+        "majikan sy x bagi cuti sakit, boleh ke s",
         "my boss in another asean country took my",
         "my boss keeps my passport and says it's ",
         "my boss keeps my passport and says its n",
@@ -159,6 +164,7 @@ def test_question_sets_raise_no_alarm(responder: Responder) -> None:
         "paspor sy ditahan majikan di malaysia, e",
         "paspor sy ditahan majikan, katanya biar ",
         "suami sy kerja di singapura, paspornya d",
+        "sy dipecat majikan di brunei tanpa pesan",
         "sy kerja di malaysia, gaji sy sering ga ",
         "sy kerja di malaysia, gaji sy udh 4 bln ",
         "syarikat sy kat johor x bagi cuti sakit,",
