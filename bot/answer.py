@@ -99,9 +99,9 @@ _SENTENCE_END = re.compile(r"[?!\n]+|[.;](?:\s|$)")
 PROMOTE_PHRASING = 0.88
 PROMOTE_ANSWER = 0.89
 #: A question this close to one of the offered entry's phrasings says what that phrasing says (a
-#: near-verbatim paraphrase, in either language): the answer reading is not needed. Over every
-#: opened set the closest out-of-scope question or wrong entry came at 0.935 (docs/matching.md).
-PROMOTE_PARAPHRASE = 0.96
+#: near-verbatim paraphrase, in either language): where the words scored two entries as answers too
+#: close to tell apart, it decides without the answer reading (Responder._promoted).
+PROMOTE_PARAPHRASE = 0.97
 #: Above this share of unknown words the meaning promotes nothing (see Reply.unsure).
 MEANING_MAX_UNKNOWN = 0.2
 
@@ -320,9 +320,12 @@ class Responder:
         answer best answers it (e5's query–passage reading), both closely, and the matcher's unsure
         rules did not hold it back. Fewer readings are not enough: out-of-scope questions share a
         topic with an entry ("where is the ASEAN Secretariat located?"), and the phrasings alone
-        promoted 10–13 of the question sets' out-of-scope questions (docs/matching.md); except a
-        near-verbatim paraphrase of one of the entry's phrasings (:data:`PROMOTE_PARAPHRASE`), where
-        the answer reading is the noisier one ("Apa tema yang diangkat…" read as the participants)."""
+        promoted 10–13 of the question sets' out-of-scope questions (docs/matching.md). Except where
+        the words scored the entry as an answer and only a close runner-up held it back: there a
+        near-verbatim paraphrase of one of its phrasings (:data:`PROMOTE_PARAPHRASE`) breaks the tie
+        without the answer reading, the noisier one ("Apa tema yang diangkat…" read as the
+        participants). Short phrasings ("What is IOM?") sit that close to many questions about the
+        same name ("Who started IOM?"), so the paraphrase alone is not enough."""
         if reply.kind != "suggestions" or reply.unsure or not reply.suggestions or self.semantic is None:
             return reply
         offered = reply.suggestions[0].entry_id
@@ -331,7 +334,9 @@ class Responder:
         if phrasing is None or answer is None or phrasing.entry_id != offered:
             return reply
         agreed = answer.entry_id == offered and answer.similarity >= PROMOTE_ANSWER
-        if phrasing.similarity < PROMOTE_PARAPHRASE and not (agreed and phrasing.similarity >= PROMOTE_PHRASING):
+        # a tie the words could not break: they scored the entry as an answer, a runner-up came too close
+        tie = reply.score >= self.matcher.thresholds.answer and phrasing.similarity >= PROMOTE_PARAPHRASE
+        if not tie and not (agreed and phrasing.similarity >= PROMOTE_PHRASING):
             return reply
         return self._answer(reply.question, reply.language, self.kb.entries[offered], reply.score)
 

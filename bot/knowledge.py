@@ -75,10 +75,12 @@ class KnowledgeBase:
     count_words: frozenset[str]
     #: Words that set something aside ("selain", "besides"): see Responder.first_pass.
     exclusion_words: frozenset[str]
-    #: Words that open or close a yes/no check ("was…", "…kan?"), and words that set the place or
-    #: time it checks ("in", "di", "tahun"): see Matcher._doubts.
+    #: Words that open a yes/no check ("was…", "apakah…") and that close one ("…kan?"), words that
+    #: set the place it checks ("in", "di"), and words that ask something else: see Matcher._corrects.
     check_words: frozenset[str]
+    check_tags: frozenset[str]
     setting_words: frozenset[str]
+    asking_words: frozenset[str]
     smalltalk: list[Smalltalk]
     messages: dict[str, Localized]
     version: str
@@ -285,7 +287,9 @@ def _merge(
     count_words: set[str] = set()
     exclusion_words: set[str] = set()
     check_words: set[str] = set()
+    check_tags: set[str] = set()
     setting_words: set[str] = set()
+    asking_words: set[str] = set()
     smalltalk: list[Smalltalk] = []
     urgent: list[Urgent] = []
     urgent_words: dict[str, list[str]] = {}
@@ -357,7 +361,9 @@ def _merge(
         count_words.update(w.casefold() for w in kfile.count_words)
         exclusion_words.update(w.casefold() for w in kfile.exclusion_words)
         check_words.update(w.casefold() for w in kfile.check_words)
+        check_tags.update(w.casefold() for w in kfile.check_tags)
         setting_words.update(w.casefold() for w in kfile.setting_words)
+        asking_words.update(w.casefold() for w in kfile.asking_words)
 
     for entry in entries.values() if complete else ():
         path, line = origin.at("entry", entry.id)
@@ -430,7 +436,9 @@ def _merge(
         count_words=frozenset(count_words),
         exclusion_words=frozenset(exclusion_words),
         check_words=frozenset(check_words),
+        check_tags=frozenset(check_tags),
         setting_words=frozenset(setting_words),
+        asking_words=frozenset(asking_words),
         smalltalk=smalltalk,
         urgent=urgent,
         urgent_words={concept: tuple(listed) for concept, listed in urgent_words.items()},

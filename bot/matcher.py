@@ -212,7 +212,9 @@ class Matcher:
         self._speech = kb.speech_words
         self._count = kb.count_words
         self._check = kb.check_words
+        self._tags = kb.check_tags
         self._setting = kb.setting_words
+        self._asking = kb.asking_words
         self._spoken: dict[str, frozenset[str]] = {}
         self._stated: dict[str, frozenset[str]] = {}
         self._voices: dict[str, frozenset[str]] = {}
@@ -395,9 +397,8 @@ class Matcher:
         # Manpower" is not answered with Indonesia's, however alike the words are. A name no
         # phrasing uses counts too: "agency fees to Hong Kong" does not get the Consensus on fees.
         named = self._entities.intersection(tokens)
-        corrected = self._corrected(every, entry_id, (named - spoken).union(years))
-        years = [y for y in years if y != corrected]
-        named = named - {corrected}
+        if not years and self._corrects(every, entry_id, named, spoken):
+            named = named & spoken
         when = years[0] if years else when
         # "What did the ILO say…" asks for someone's words: an entry that only lists the ILO
         # among the participants does not hold them.
@@ -410,27 +411,23 @@ class Matcher:
         )
         return not numbers <= spoken or not named <= spoken or not quoted or miscounted, when
 
-    def _corrected(self, every: list[str], entry_id: str, unstated: frozenset[str]) -> str | None:
-        """The one place or year a yes/no check proposes that the entry's answer corrects, else
-        ``None``: "was the 12th conference held in Jakarta?" is answered by the entry that says where
-        it was, "pertemuan di Jenewa itu thn 2017 kan?" by the one that says when. The check opens or
-        closes the message (``check_words``); the place or year follows a setting word ("in", "di",
-        "tahun") or closes it ("malaysia ke?"); the entry's phrasings ask where (or when, for a year)
-        and its answer names a place (or a year). With two such names ("in Malaysia in 2016?") the
-        question may be about another event: it stays unsure."""
-        if len(unstated) != 1 or (every[0] not in self._check and every[-1] not in self._check):
-            return None
-        (item,) = unstated
-        at = every.index(item)
-        proposed = (at > 0 and every[at - 1] in self._setting) or (at == len(every) - 2 and every[-1] in self._check)
-        if not proposed:
-            return None
-        asks, answer = self._entries[entry_id].where, self._answer_words(entry_id)
-        if _YEAR.fullmatch(item):
-            return item if "when" in asks and any(_YEAR.fullmatch(w) for w in answer) else None
-        # "mana" is the canonical "which" of "di kota mana", "negara mana"
-        says_where = "where" in asks or "mana" in asks
-        return item if says_where and not self._entities.isdisjoint(answer) else None
+    def _corrects(self, every: list[str], entry_id: str, named: frozenset[str], spoken: frozenset[str]) -> bool:
+        """Whether the one name the entry's answer leaves out is a place a yes/no check proposes, which
+        the answer corrects: "was the 12th conference held in Jakarta?" is answered by the entry that
+        says where it was. The message opens with a check word ("was", "apakah") or closes with a tag
+        ("correct?", "kan?", "ke?"); it asks nothing else (no "what", "siapa", "mana"…:
+        ``asking_words``); the name follows a setting word ("in", "di") or ends the check ("kuala
+        lumpur ke?"); it is the only name in the question, so the question is not about where a
+        named body is ("Is the ILO in Geneva?"); and the entry's phrasings ask where. A year is not
+        corrected: a question about another year gets the dated reply."""
+        if len(named) != 1 or named <= spoken or not self._asking.isdisjoint(every):
+            return False
+        if every[0] not in self._check and every[-1] not in self._tags:
+            return False
+        (place,) = named
+        at = every.index(place)
+        proposed = (at > 0 and every[at - 1] in self._setting) or (at == len(every) - 2 and every[-1] in self._tags)
+        return proposed and "where" in self._entries[entry_id].where
 
     def _decide(self, candidates: list[Candidate], unknown_share: float, unsure: bool) -> Outcome:
         """The threshold ladder; ``unsure`` questions get suggestions at best."""

@@ -186,6 +186,8 @@ class KnowledgeFile(Strict):
     count_words: list[Text] = []
     exclusion_words: list[Text] = []
     check_words: list[Text] = []
+    check_tags: list[Text] = []
     setting_words: list[Text] = []
+    asking_words: list[Text] = []
     smalltalk: list[Smalltalk] = []
     messages: dict[MessageName, Localized] = {}

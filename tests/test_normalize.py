@@ -136,10 +136,11 @@ def test_a_closing_right_is_a_tag_not_a_word() -> None:
 
 
 def test_an_english_tag_question_reads_as_a_check() -> None:
-    """'…in 2015, wasn't it?' and '…, didn't he?' close a check like 'right?' does."""
+    """'…in 2015, wasn't it?' and '…, didn't he?' close a check like 'right?' does; 'why didn't they?' asks."""
     normalizer = Normalizer({}, [], [], vocabulary=["signed", "jakarta"])
     assert normalizer.tokens("it was signed in jakarta, wasn't it?")[-2:] == ["jakarta", "correct"]
-    assert normalizer.tokens("he went to jakarta didnt he?")[-2:] == ["jakarta", "correct"]
+    assert normalizer.tokens("he went to jakarta, didnt he?")[-2:] == ["jakarta", "correct"]
+    assert normalizer.tokens("why didnt they?")[-1] != "correct"
     assert normalizer.tokens("what is it?")[-1] == "it"
 
 
