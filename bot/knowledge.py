@@ -56,6 +56,22 @@ _PATTERN_NAMES = {
 MAX_ANSWER_CHARS = 3500
 
 
+#: The language files' plain word lists (question words, entities, speech words…), each merged over
+#: every file the same way: case-folded, as one set.
+WORD_LISTS = (
+    "question_words",
+    "present_words",
+    "entities",
+    "speech_words",
+    "count_words",
+    "exclusion_words",
+    "check_words",
+    "check_tags",
+    "setting_words",
+    "asking_words",
+)
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     """The merged, validated knowledge base. Immutable, so it can be swapped atomically."""
@@ -280,16 +296,7 @@ def _merge(
     synonyms: list[list[str]] = []
     stopwords: dict[Lang, set[str]] = {"en": set(), "id": set()}
     language_words: dict[Lang, set[str]] = {"en": set(), "id": set()}
-    question_words: set[str] = set()
-    present_words: set[str] = set()
-    entities: set[str] = set()
-    speech_words: set[str] = set()
-    count_words: set[str] = set()
-    exclusion_words: set[str] = set()
-    check_words: set[str] = set()
-    check_tags: set[str] = set()
-    setting_words: set[str] = set()
-    asking_words: set[str] = set()
+    word_lists: dict[str, set[str]] = {name: set() for name in WORD_LISTS}
     smalltalk: list[Smalltalk] = []
     urgent: list[Urgent] = []
     urgent_words: dict[str, list[str]] = {}
@@ -354,16 +361,8 @@ def _merge(
             stopwords[lang].update(w.casefold() for w in getattr(kfile.stopwords, lang))
             language_words[lang].update(w.casefold() for w in getattr(kfile.language_words, lang))
         synonyms.extend(kfile.synonyms)
-        question_words.update(w.casefold() for w in kfile.question_words)
-        present_words.update(w.casefold() for w in kfile.present_words)
-        entities.update(w.casefold() for w in kfile.entities)
-        speech_words.update(w.casefold() for w in kfile.speech_words)
-        count_words.update(w.casefold() for w in kfile.count_words)
-        exclusion_words.update(w.casefold() for w in kfile.exclusion_words)
-        check_words.update(w.casefold() for w in kfile.check_words)
-        check_tags.update(w.casefold() for w in kfile.check_tags)
-        setting_words.update(w.casefold() for w in kfile.setting_words)
-        asking_words.update(w.casefold() for w in kfile.asking_words)
+        for name in WORD_LISTS:
+            word_lists[name].update(w.casefold() for w in getattr(kfile, name))
 
     for entry in entries.values() if complete else ():
         path, line = origin.at("entry", entry.id)
@@ -429,16 +428,7 @@ def _merge(
         abbreviations=abbreviations,
         synonyms=synonyms,
         stopwords={lang: frozenset(words) for lang, words in stopwords.items()},
-        question_words=frozenset(question_words),
-        present_words=frozenset(present_words),
-        entities=frozenset(entities),
-        speech_words=frozenset(speech_words),
-        count_words=frozenset(count_words),
-        exclusion_words=frozenset(exclusion_words),
-        check_words=frozenset(check_words),
-        check_tags=frozenset(check_tags),
-        setting_words=frozenset(setting_words),
-        asking_words=frozenset(asking_words),
+        **{name: frozenset(listed) for name, listed in word_lists.items()},
         smalltalk=smalltalk,
         urgent=urgent,
         urgent_words={concept: tuple(listed) for concept, listed in urgent_words.items()},

@@ -26,7 +26,7 @@ _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")  # "Singapore's" → "Singapore"
 _REDUPLICATION = re.compile(r"\b([^\W\d_]{2,})2\b")  # Indonesian chat: "anak2" = "anak-anak"
 _NOT_WORD = re.compile(r"[\W_]+")
 #: "right?" ending a statement checks it ("it was in Geneva, right?"): a tag, not the word "rights" (the
-#: spelling would take it for that), read as "correct?", a check word (Matcher._corrected). "…have a
+#: spelling would take it for that), read as "correct?", a check tag (Matcher._corrects). "…have a
 #: right?" keeps it. English tags after a comma ("…, wasn't it?", "…, didn't he?") are read the same
 #: way ("Why didn't they?" is no tag).
 _TAG_QUESTION = re.compile(
